@@ -1,0 +1,1 @@
+"""tessel.dialects: IR dialects, the IR text grammar and parser, the printer."""

@@ -1,0 +1,620 @@
+"""The IR text parser: one Lark LALR grammar (core + each dialect's fragment) building xDSL IR.
+
+The grammar's callbacks run during the parse (Lark's embedded transformer), so no
+parse tree is built: every reduction directly creates attributes, types, blocks and
+operations. SSA names are resolved in region scopes as MLIR does, with forward
+references patched when their definition appears.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from xdsl.context import Context
+from xdsl.dialects import builtin
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.irdl import IRDLOperation
+from xdsl.parser.core import ForwardDeclaredValue
+from xdsl.utils.exceptions import VerifyException
+
+from tessel.dialects.diagnostics import ParseError, SourceLocation
+from tessel.dialects.syntax import SyntaxFragment
+from tessel.dialects.type_parser import TypeReader, TypeSyntaxError, delegate_to_xdsl
+
+_ESCAPE = re.compile(r'\\(?:([0-9a-fA-F]{2})|(.))', re.DOTALL)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+_DENSE_SCALAR = re.compile(r"true|false|[-+]?(?:0x[0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|inf|nan)")
+
+
+def decode_string(token: str) -> str:
+    """The value of a quoted string literal, with MLIR's escapes (\\n, \\t, \\", \\\\, \\XX)."""
+    body = token[1:-1]
+    if "\\" not in body:
+        return body
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return chr(int(match.group(1), 16))
+        return _SIMPLE_ESCAPES.get(match.group(2), match.group(2))
+
+    return _ESCAPE.sub(replace, body)
+
+
+class _Scope:
+    """The SSA names and block labels of one region; nested regions see their parents'."""
+
+    __slots__ = ("values", "forward", "blocks", "forward_blocks", "parent", "entry")
+
+    def __init__(self, parent: _Scope | None, entry: Block):
+        self.values: dict[str, tuple[SSAValue, ...]] = {}
+        self.forward: dict[str, list[tuple[int, ForwardDeclaredValue[Attribute], Token]]] = {}
+        self.blocks: dict[str, Block] = {}
+        self.forward_blocks: dict[str, Token] = {}
+        self.parent = parent
+        self.entry = entry
+
+    def lookup(self, name: str) -> tuple[SSAValue, ...] | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            values = scope.values.get(name)
+            if values is not None:
+                return values
+            scope = scope.parent
+        return None
+
+
+class IRCallbacks(Transformer[Token, object]):
+    """The core grammar's build callbacks plus the services fragments use."""
+
+    def __init__(self, ctx: Context):
+        super().__init__()
+        self.ctx = ctx
+        self.types = TypeReader(ctx)
+        self._delegated: dict[tuple[str, bool], Attribute] = {}
+        self.reset("<string>", "")
+
+    # ---- per-parse state
+    def reset(self, filename: str, source: str) -> None:
+        self.filename = filename
+        self.source = source
+        self.scope = _Scope(None, Block())
+        self.locations: dict[Operation, SourceLocation] = {}
+        self.pending_entry_args: list[tuple[Token, Attribute]] | None = None
+
+    # ---- services for fragments
+    def location(self, token: Token) -> SourceLocation:
+        return SourceLocation(self.filename, token.line or 0, token.column or 0)
+
+    def fail(self, message: str, token: Token) -> ParseError:
+        return ParseError(message, self.location(token), self.source)
+
+    def read_type(self, token: Token) -> Attribute:
+        try:
+            return self.types.read(str(token))
+        except TypeSyntaxError as err:
+            located = Token(token.type, token, token.start_pos, token.line, (token.column or 0) + err.offset)
+            raise self.fail(str(err), located) from None
+
+    def delegate(self, token: Token, *, as_type: bool = False) -> Attribute:
+        """An attribute (or type) in a dialect's own syntax, read by xDSL's parser."""
+        key = (str(token), as_type)
+        cached = self._delegated.get(key)
+        if cached is None:
+            try:
+                cached = delegate_to_xdsl(self.ctx, str(token), as_type=as_type)
+            except TypeSyntaxError as err:
+                raise self.fail(str(err), token) from None
+            self._delegated[key] = cached
+        return cached
+
+    def use(self, token: Token, expected: Attribute | None) -> SSAValue:
+        """The value a use `%name` or `%name#i` refers to, checked against its expected type."""
+        text = str(token)
+        name, _, index_text = text[1:].partition("#")
+        index = int(index_text) if index_text else 0
+        values = self.scope.lookup(name)
+        if values is None:
+            return self._forward_use(name, index, token, expected)
+        if index >= len(values):
+            raise self.fail(f"'%{name}' has {len(values)} result(s); index {index} is out of range", token)
+        value = values[index]
+        if expected is not None and value.type != expected:
+            raise self.fail(f"type mismatch: '{text}' has type {value.type} but is used as {expected}", token)
+        return value
+
+    def uses(self, tokens: Sequence[Token] | None, types: Sequence[Attribute], where: Token, what: str) -> list[SSAValue]:
+        tokens = tokens or ()
+        if len(tokens) != len(types):
+            raise self.fail(f"{what}: {len(tokens)} operand(s) but {len(types)} operand type(s)", where)
+        return [self.use(tok, typ) for tok, typ in zip(tokens, types)]
+
+    def _forward_use(self, name: str, index: int, token: Token, expected: Attribute | None) -> SSAValue:
+        if expected is None:
+            raise self.fail(f"use of undefined value '%{name}' (its type cannot be inferred here)", token)
+        for fwd_index, value, _ in self.scope.forward.get(name, ()):
+            if fwd_index == index:
+                if value.type != expected:
+                    raise self.fail(f"type mismatch: '{token}' is used as {value.type} and as {expected}", token)
+                return value
+        value = ForwardDeclaredValue(expected)
+        self.scope.forward.setdefault(name, []).append((index, value, token))
+        return value
+
+    def define(self, token: Token, values: Sequence[SSAValue]) -> None:
+        """Bind `%name` to values in the current region, resolving earlier forward uses."""
+        name = str(token)[1:]
+        if "#" in name:
+            raise self.fail(f"a definition cannot carry a result index: '{token}'", token)
+        if name in self.scope.values:
+            raise self.fail(f"redefinition of SSA value '%{name}'", token)
+        self.scope.values[name] = tuple(values)
+        for index, forward, use_token in self.scope.forward.pop(name, ()):
+            if index >= len(values):
+                raise self.fail(f"'%{name}' has {len(values)} result(s); index {index} is out of range", use_token)
+            if values[index].type != forward.type:
+                raise self.fail(
+                    f"type mismatch: '{use_token}' is used as {forward.type} but defined as {values[index].type}",
+                    use_token,
+                )
+            forward.replace_all_uses_with(values[index])
+        if SSAValue.is_valid_name(name):
+            for value in values:
+                value.name_hint = name
+
+    def block_ref(self, token: Token) -> Block:
+        label = str(token)[1:]
+        block = self.scope.blocks.get(label)
+        if block is None:
+            block = Block()
+            self.scope.blocks[label] = block
+            self.scope.forward_blocks[label] = token
+        return block
+
+    # ---- top level
+    def start(self, children: list[Operation]) -> builtin.ModuleOp:
+        self._close_scope(self.scope, None)
+        if len(children) == 1 and isinstance(children[0], builtin.ModuleOp):
+            return children[0]
+        return builtin.ModuleOp(list(children))
+
+    def _close_scope(self, scope: _Scope, parent: _Scope | None) -> None:
+        if scope.forward_blocks:
+            label, token = next(iter(scope.forward_blocks.items()))
+            raise self.fail(f"reference to an undefined block '^{label}'", token)
+        for name, uses in scope.forward.items():
+            if parent is None:
+                raise self.fail(f"use of undefined value '%{name}'", uses[0][2])
+            parent.forward.setdefault(name, []).extend(uses)
+
+    # ---- operations
+    def operation(self, children: list[object]) -> Operation:
+        results, (op, op_token), location = children  # pyright: ignore[reportGeneralTypeIssues]
+        first = op_token
+        if results:
+            first = results[0][0]
+            bound = sum(count for _, count in results)
+            if bound != len(op.results):
+                raise self.fail(f"'{op.name}' has {len(op.results)} result(s) but {bound} name(s) are bound", first)
+            position = 0
+            for token, count in results:
+                self.define(token, op.results[position : position + count])
+                position += count
+        if location is not None:
+            op.location = self.delegate_location(location)
+        self.locations[op] = self.location(first)
+        return op
+
+    def delegate_location(self, token: Token) -> Attribute:
+        from xdsl.parser import Parser as XdslParser
+
+        parsed = XdslParser(self.ctx, str(token)).parse_optional_location()
+        if parsed is None:
+            raise self.fail(f"invalid location '{token}'", token)
+        return parsed
+
+    def op_results(self, children: list[tuple[Token, int]]) -> list[tuple[Token, int]]:
+        return children
+
+    def op_result(self, children: list[Token | None]) -> tuple[Token, int]:
+        name, count = children
+        assert name is not None
+        if count is None:
+            return name, 1
+        if int(count) < 1:
+            raise self.fail(f"result group '{name}:{count}' must have at least one result", count)
+        return name, int(count)
+
+    def lookup_op(self, name: str, token: Token) -> type[Operation]:
+        op_type = self.ctx.get_optional_op(name)
+        if op_type is not None:
+            return op_type
+        dialect, _, _ = name.partition(".")
+        if dialect not in self.ctx.registered_dialect_names:
+            known = ", ".join(sorted(self.ctx.registered_dialect_names))
+            raise self.fail(f"unknown dialect '{dialect}' in operation '{name}' (known dialects: {known})", token)
+        raise self.fail(f"unknown operation '{name}': dialect '{dialect}' has no such operation", token)
+
+    def unknown_op_name(self, token: Token) -> Token:
+        """Lexer hook: a bare name where an operation starts that no custom form knows."""
+        name = str(token)
+        if self.ctx.get_optional_op(name) is not None:
+            raise self.fail(f"'{name}' has no custom form in tessel; write it in generic form: \"{name}\"(...) : (...) -> (...)", token)
+        self.lookup_op(name, token)
+        raise self.fail(f"unknown operation '{name}'", token)  # pragma: no cover - lookup_op raised
+
+    def generic_op(self, children: list[object]) -> tuple[Operation, Token]:
+        name_token, uses, successors, properties, regions, attributes, function_type = children
+        assert isinstance(name_token, Token) and isinstance(function_type, builtin.FunctionType)
+        name = decode_string(str(name_token))
+        op_type = self.lookup_op(name, name_token)
+        operands = self.uses(uses, function_type.inputs.data, name_token, f"'{name}'")  # pyright: ignore[reportArgumentType]
+        properties = dict(properties or {})  # pyright: ignore[reportArgumentType]
+        attributes = dict(attributes or {})  # pyright: ignore[reportArgumentType]
+        if issubclass(op_type, IRDLOperation):
+            # like xDSL: properties written in the attribute dictionary are properties
+            for prop in op_type.get_irdl_definition().properties:
+                if prop in attributes and prop not in properties:
+                    properties[prop] = attributes.pop(prop)
+        op = op_type.create(
+            operands=operands,
+            result_types=function_type.outputs.data,
+            properties=properties,
+            attributes=attributes,
+            successors=successors or (),  # pyright: ignore[reportArgumentType]
+            regions=regions or (),  # pyright: ignore[reportArgumentType]
+        )
+        return op, name_token
+
+    def value_uses(self, children: list[Token]) -> list[Token]:
+        return children
+
+    def successors(self, children: list[Token]) -> list[Block]:
+        return [self.block_ref(token) for token in children]
+
+    def properties(self, children: list[dict[str, Attribute]]) -> dict[str, Attribute]:
+        return children[0]
+
+    def regions(self, children: list[Region]) -> list[Region]:
+        return children
+
+    # ---- regions and blocks
+    def region_open(self, children: list[Token]) -> _Scope:
+        entry = Block()
+        self.scope = _Scope(self.scope, entry)
+        if self.pending_entry_args is not None:
+            for token, arg_type in self.pending_entry_args:
+                self.define(token, (entry.insert_arg(arg_type, len(entry.args)),))
+            self.pending_entry_args = None
+        return self.scope
+
+    def region(self, children: list[object]) -> Region:
+        scope = children[0]
+        assert isinstance(scope, _Scope)
+        entry_ops = [c for c in children[1:] if isinstance(c, Operation)]
+        blocks = [c for c in children[1:] if isinstance(c, Block)]
+        if entry_ops or scope.entry.args or not blocks:
+            scope.entry.add_ops(entry_ops)
+            blocks.insert(0, scope.entry)
+        if len(blocks) == 1 and not blocks[0].args and not blocks[0].ops:
+            blocks = []  # `{}`: a region without blocks
+        self.scope = scope.parent  # pyright: ignore[reportAttributeAccessIssue]
+        self._close_scope(scope, self.scope)
+        return Region(blocks)
+
+    def block_header(self, children: list[object]) -> Block:
+        label_token, arguments = children
+        assert isinstance(label_token, Token)
+        label = str(label_token)[1:]
+        block = self.scope.blocks.get(label)
+        if block is None:
+            block = Block()
+            self.scope.blocks[label] = block
+        elif self.scope.forward_blocks.pop(label, None) is None:
+            raise self.fail(f"redefinition of block '^{label}'", label_token)
+        if not Block.is_default_block_name(label):
+            block.name_hint = label
+        for token, arg_type in arguments or ():  # pyright: ignore[reportGeneralTypeIssues]
+            self.define(token, (block.insert_arg(arg_type, len(block.args)),))
+        return block
+
+    def block(self, children: list[object]) -> Block:
+        block = children[0]
+        assert isinstance(block, Block)
+        block.add_ops(children[1:])  # pyright: ignore[reportArgumentType]
+        return block
+
+    def block_args(self, children: list[tuple[Token, Attribute] | None]) -> list[tuple[Token, Attribute]]:
+        return [c for c in children if c is not None]
+
+    def block_arg(self, children: list[object]) -> tuple[Token, Attribute]:
+        return children[0], children[1]  # pyright: ignore[reportReturnType]
+
+    def module_op(self, children: list[object]) -> tuple[Operation, Token]:
+        keyword, symbol, attributes, region = children
+        assert isinstance(keyword, Token) and isinstance(region, Region)
+        if not region.blocks:
+            region.add_block(Block())
+        name = builtin.StringAttr(self._symbol_name(symbol)) if isinstance(symbol, Token) else None
+        module = builtin.ModuleOp(region, attributes or {}, name)  # pyright: ignore[reportArgumentType]
+        return module, keyword
+
+    def _symbol_name(self, token: Token) -> str:
+        text = str(token)[1:]
+        return decode_string(text) if text.startswith('"') else text
+
+    # ---- attributes
+    def attr_dict(self, children: list[tuple[Token, Attribute] | None]) -> dict[str, Attribute]:
+        result: dict[str, Attribute] = {}
+        for entry in children:
+            if entry is None:
+                continue
+            token, value = entry
+            key = decode_string(str(token)) if token.type == "STRING" else str(token)
+            if key in result:
+                raise self.fail(f"duplicate key '{key}' in attribute dictionary", token)
+            result[key] = value
+        return result
+
+    def attr_entry(self, children: list[object]) -> tuple[Token, Attribute]:
+        key, value = children
+        return key, (value if value is not None else builtin.UnitAttr())  # pyright: ignore[reportReturnType]
+
+    def integer_attr(self, children: list[object]) -> Attribute:
+        token, attr_type = children
+        assert isinstance(token, Token)
+        text = str(token)
+        value = int(text, 0) if not text.lstrip("+-").startswith("0x") else int(text, 16)
+        if attr_type is None:
+            attr_type = builtin.i64
+        if isinstance(attr_type, builtin.AnyFloat):
+            if not text.startswith("0x"):
+                return builtin.FloatAttr(float(value), attr_type)
+            bits = np.array([value], dtype=np.uint64)
+            width = attr_type.bitwidth
+            view = {16: np.float16, 32: np.float32, 64: np.float64}.get(width)
+            if view is None:
+                raise self.fail(f"hexadecimal float literals are not supported for {attr_type}", token)
+            as_float = bits.astype({16: np.uint16, 32: np.uint32, 64: np.uint64}[width]).view(view)[0]
+            return builtin.FloatAttr(float(as_float), attr_type)
+        if not isinstance(attr_type, builtin.IntegerType | builtin.IndexType):
+            raise self.fail(f"integer literal needs an integer, index or float type, got {attr_type}", token)
+        try:
+            return builtin.IntegerAttr(value, attr_type)
+        except VerifyException as err:
+            raise self.fail(f"integer {value} does not fit {attr_type}: {err}", token) from None
+
+    def float_attr(self, children: list[object]) -> Attribute:
+        token, attr_type = children
+        assert isinstance(token, Token)
+        if attr_type is None:
+            attr_type = builtin.f64
+        if not isinstance(attr_type, builtin.AnyFloat):
+            raise self.fail(f"float literal needs a float type, got {attr_type}", token)
+        return builtin.FloatAttr(float(token), attr_type)
+
+    def true_attr(self, children: list[Token]) -> Attribute:
+        return builtin.BoolAttr.from_bool(True)
+
+    def false_attr(self, children: list[Token]) -> Attribute:
+        return builtin.BoolAttr.from_bool(False)
+
+    def string_attr(self, children: list[Token]) -> Attribute:
+        return builtin.StringAttr(decode_string(str(children[0])))
+
+    def unit_attr(self, children: list[Token]) -> Attribute:
+        return builtin.UnitAttr()
+
+    def symbol_attr(self, children: list[Token]) -> Attribute:
+        root, *nested = (self._symbol_name(token) for token in children)
+        return builtin.SymbolRefAttr(root, nested)
+
+    def array_attr(self, children: list[Attribute | None]) -> Attribute:
+        return builtin.ArrayAttr([c for c in children if c is not None])
+
+    def dict_attr(self, children: list[dict[str, Attribute]]) -> Attribute:
+        return builtin.DictionaryAttr(children[0])
+
+    def type_attr(self, children: list[Attribute]) -> Attribute:
+        return children[0]
+
+    def dense_array_attr(self, children: list[Token]) -> Attribute:
+        return self.delegate(children[0])
+
+    def opaque_attr(self, children: list[Token]) -> Attribute:
+        return self.delegate(children[0])
+
+    def dense_resource_attr(self, children: list[object]) -> Attribute:
+        token, attr_type = children
+        assert isinstance(token, Token)
+        if not isinstance(attr_type, builtin.ShapedType):
+            raise self.fail(f"dense_resource needs a shaped type, got {attr_type}", token)
+        return builtin.DenseResourceAttr(builtin.StringAttr(str(token)[len("dense_resource<") : -1]), attr_type)  # pyright: ignore[reportArgumentType]
+
+    def dense_attr(self, children: list[object]) -> Attribute:
+        token, attr_type = children
+        assert isinstance(token, Token)
+        return read_dense(str(token), attr_type, lambda message: self.fail(message, token))  # pyright: ignore[reportArgumentType]
+
+    # ---- types
+    def type(self, children: list[Token]) -> Attribute:
+        return self.read_type(children[0])
+
+    def type_list(self, children: list[Attribute]) -> list[Attribute]:
+        return children
+
+    def function_results(self, children: list[object]) -> list[Attribute]:
+        only = children[0]
+        if only is None:
+            return []
+        return only if isinstance(only, list) else [only]  # pyright: ignore[reportReturnType]
+
+    def function_type(self, children: list[object]) -> builtin.FunctionType:
+        inputs, outputs = children
+        return builtin.FunctionType.from_lists(inputs or [], outputs)  # pyright: ignore[reportArgumentType]
+
+
+def read_dense(text: str, attr_type: Attribute, fail: object) -> Attribute:
+    """`dense<...> : type` -> DenseIntOrFPElementsAttr; nested lists, splats and hex blobs."""
+    raise_ = fail  # a callable message -> exception
+    if not isinstance(attr_type, builtin.TensorType | builtin.VectorType):
+        raise raise_(f"dense elements need a static tensor or vector type, got {attr_type}")  # pyright: ignore
+    element = attr_type.get_element_type()
+    shape = attr_type.get_shape()
+    if any(dim < 0 for dim in shape):
+        raise raise_(f"dense elements need a static shape, got {attr_type}")  # pyright: ignore
+    count = int(np.prod(shape)) if shape else 1
+    body = text[len("dense<") : -1].strip()
+    if body.startswith('"0x'):
+        raw = bytes.fromhex(body[3:-1])
+        data_type = builtin.BytesAttr(raw)
+        result = builtin.DenseIntOrFPElementsAttr(attr_type, data_type)
+        return result
+    scalars = _DENSE_SCALAR.findall(body)
+    leftover = _DENSE_SCALAR.sub("", body)
+    if leftover.strip("[], \n\t"):
+        raise raise_(f"unsupported dense literal '{text}' (expected numbers, true/false, nested in [])")  # pyright: ignore
+    if len(scalars) not in (1, count):
+        raise raise_(f"dense literal has {len(scalars)} elements but {attr_type} needs {count}")  # pyright: ignore
+    if body.startswith("[") and len(scalars) == count and count > 0:
+        depth = len(body) - len(body.lstrip("["))
+        if depth != len(shape):
+            raise raise_(f"dense literal is nested {depth} deep but {attr_type} has rank {len(shape)}")  # pyright: ignore
+    if isinstance(element, builtin.AnyFloat):
+        values: list[float] | list[int] = [_dense_float(s, element) for s in scalars]
+    elif isinstance(element, builtin.IntegerType | builtin.IndexType):
+        values = [1 if s == "true" else 0 if s == "false" else int(s, 0) for s in scalars]
+    else:
+        raise raise_(f"dense elements of {element} are not supported")  # pyright: ignore
+    try:
+        return builtin.DenseIntOrFPElementsAttr.from_list(attr_type, values)  # pyright: ignore[reportArgumentType]
+    except (VerifyException, ValueError) as err:
+        raise raise_(f"invalid dense literal for {attr_type}: {err}") from None  # pyright: ignore
+
+
+def _dense_float(text: str, element: builtin.AnyFloat) -> float:
+    if text.startswith("0x"):
+        width = element.bitwidth
+        unsigned = {16: np.uint16, 32: np.uint32, 64: np.uint64}[width]
+        floating = {16: np.float16, 32: np.float32, 64: np.float64}[width]
+        return float(np.array([int(text, 16)], dtype=unsigned).view(floating)[0])
+    return float(text)
+
+
+def _fragments() -> tuple[SyntaxFragment, ...]:
+    from tessel.dialects import arith_syntax, func_syntax, math_syntax
+
+    return (func_syntax.FRAGMENT, arith_syntax.FRAGMENT, math_syntax.FRAGMENT)
+
+
+@cache
+def _grammar(fragments: tuple[SyntaxFragment, ...]) -> str:
+    core = resources.files("tessel.dialects").joinpath("core.lark").read_text()
+    roots = ["module_op", *(root for fragment in fragments for root in fragment.roots)]
+    parts = [core, "?custom_op: " + " | ".join(roots)]
+    parts += [fragment.grammar for fragment in fragments]
+    return "\n".join(parts)
+
+
+@dataclass
+class IRParser:
+    """Parses IR text into a builtin.module; owns one Lark parser and its callbacks."""
+
+    ctx: Context
+    fragments: tuple[SyntaxFragment, ...] = field(default_factory=_fragments)
+
+    def __post_init__(self) -> None:
+        callbacks_type = type("TesselIRCallbacks", (*(f.callbacks for f in self.fragments), IRCallbacks), {})
+        self.callbacks: IRCallbacks = callbacks_type(self.ctx)
+        self.lark = Lark(
+            _grammar(self.fragments),
+            parser="lalr",
+            transformer=self.callbacks,
+            lexer_callbacks={"UNKNOWN_OP_NAME": self.callbacks.unknown_op_name},
+            maybe_placeholders=True,
+        )
+        self._expected_names = {t.name: _describe_terminal(t.name, t.pattern) for t in self.lark.terminals}
+        self.locations: dict[Operation, SourceLocation] = {}
+
+    @property
+    def custom_format_ops(self) -> frozenset[type[Operation]]:
+        return frozenset(op for fragment in self.fragments for op in fragment.custom_format_ops) | {builtin.ModuleOp}
+
+    def parse(self, text: str, filename: str = "<string>", line_offset: int = 0) -> builtin.ModuleOp:
+        """Parse a whole module; `line_offset` shifts reported lines (for split input files)."""
+        self.callbacks.reset(filename, text)
+        try:
+            module = self.lark.parse(text)
+        except UnexpectedInput as err:
+            raise self._syntax_error(err, filename, text) from None
+        finally:
+            self.locations = self.callbacks.locations
+        assert isinstance(module, builtin.ModuleOp)
+        return module
+
+    def _syntax_error(self, err: UnexpectedInput, filename: str, text: str) -> ParseError:
+        line, column = err.line, err.column
+        if isinstance(err, UnexpectedCharacters):
+            message = f"unexpected character '{text[err.pos_in_stream]}'"
+            expected = err.allowed
+        elif isinstance(err, UnexpectedToken):
+            token = err.token
+            found = "end of input" if token.type == "$END" else f"'{token}'"
+            message = f"unexpected {found}"
+            expected = err.expected
+            if token.type == "$END":
+                line, column = _end_position(text)
+        else:
+            assert isinstance(err, UnexpectedEOF)
+            message, expected = "unexpected end of input", err.expected
+            line, column = _end_position(text)
+        message += "; expected " + self._describe_expected(expected)
+        return ParseError(message, SourceLocation(filename, line, column), text)
+
+    def _describe_expected(self, expected: set[str] | frozenset[str]) -> str:
+        words = sorted({self._expected_names.get(name, name) for name in expected if name != "$END"})
+        if any(w.startswith("'") and "." in w for w in words) and len(words) > 8:
+            words = [w for w in words if not ("." in w and w.startswith("'"))] + ["an operation"]
+        if not words:
+            return "end of input"
+        if len(words) > 10:
+            words = words[:10] + ["..."]
+        return ", ".join(words)
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    lines = text.splitlines() or [""]
+    return len(lines), len(lines[-1]) + 1
+
+
+_TERMINAL_WORDS = {
+    "SSA_NAME": "an SSA value (%name)",
+    "BLOCK_NAME": "a block label (^name)",
+    "SYMBOL_REF": "a symbol (@name)",
+    "BARE_ID": "an identifier",
+    "UNKNOWN_OP_NAME": "an operation",
+    "STRING": "a string",
+    "FLOAT": "a float",
+    "INT": "an integer",
+    "BUILTIN_TYPE": "a type",
+    "SHAPED_TYPE": "a type",
+    "DIALECT_TYPE": "a type",
+    "DENSE": "dense<...>",
+    "DENSE_RESOURCE": "dense_resource<...>",
+    "ARRAY_ATTR": "array<...>",
+    "OPAQUE_ATTR": "an attribute",
+    "LOCATION": "loc(...)",
+}
+
+
+def _describe_terminal(name: str, pattern: object) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    value = getattr(pattern, "value", name)
+    return f"'{value}'" if type(pattern).__name__ == "PatternStr" else name.lower()
