@@ -472,10 +472,16 @@ def read_dense(text: str, attr_type: Attribute, fail: object) -> Attribute:
     count = int(np.prod(shape)) if shape else 1
     body = text[len("dense<") : -1].strip()
     if body.startswith('"0x'):
-        raw = bytes.fromhex(body[3:-1])
-        data_type = builtin.BytesAttr(raw)
-        result = builtin.DenseIntOrFPElementsAttr(attr_type, data_type)
-        return result
+        try:
+            raw = bytes.fromhex(body[3:-1])
+        except ValueError:
+            raise raise_(f"invalid hexadecimal dense literal '{text}'") from None  # pyright: ignore
+        element_size = element.compile_time_size  # pyright: ignore[reportAttributeAccessIssue]
+        if len(raw) == element_size and count > 1:
+            raw *= count  # a splat, stored expanded as DenseIntOrFPElementsAttr.from_list does
+        if len(raw) != element_size * count:
+            raise raise_(f"hexadecimal dense literal has {len(raw)} bytes but {attr_type} needs {element_size * count}")  # pyright: ignore
+        return builtin.DenseIntOrFPElementsAttr(attr_type, builtin.BytesAttr(raw))
     scalars = _DENSE_SCALAR.findall(body)
     leftover = _DENSE_SCALAR.sub("", body)
     if leftover.strip("[], \n\t"):
@@ -538,6 +544,7 @@ class IRParser:
             transformer=self.callbacks,
             lexer_callbacks={"UNKNOWN_OP_NAME": self.callbacks.unknown_op_name},
             maybe_placeholders=True,
+            cache=True,  # Lark keeps the analysed tables in the temp dir, keyed by grammar hash
         )
         self._expected_names = {t.name: _describe_terminal(t.name, t.pattern) for t in self.lark.terminals}
         self.locations: dict[Operation, SourceLocation] = {}

@@ -19,6 +19,7 @@ from xdsl.dialects import builtin
 from xdsl.ir import Attribute
 from xdsl.parser import Parser as XdslParser
 from xdsl.utils.exceptions import ParseError as XdslParseError
+from xdsl.utils.exceptions import VerifyException
 
 _TYPE_GRAMMAR = r"""
 ?type: SCALAR                                   -> scalar
@@ -73,8 +74,8 @@ def delegate_to_xdsl(ctx: Context, text: str, *, as_type: bool) -> Attribute:
         if parser.pos < len(text.rstrip()):
             raise TypeSyntaxError(f"unexpected text after '{text[: parser.pos]}'", parser.pos)
         return result
-    except XdslParseError as err:
-        first_line = str(err).strip().splitlines()[-1] if str(err).strip() else "invalid syntax"
+    except (XdslParseError, VerifyException, ValueError) as err:
+        first_line = str(err).strip().splitlines()[-1].strip() if str(err).strip() else "invalid syntax"
         kind = "type" if as_type else "attribute"
         raise TypeSyntaxError(f"invalid {kind} '{text}': {first_line}") from err
 
@@ -194,6 +195,8 @@ class TypeReader:
         except VisitError as err:
             if isinstance(err.orig_exc, TypeSyntaxError):
                 raise err.orig_exc from None
+            if isinstance(err.orig_exc, VerifyException | ValueError):
+                raise TypeSyntaxError(f"invalid type '{text}': {err.orig_exc}") from None
             raise
         if isinstance(result, Token):  # a bare scalar token
             return _scalar(str(result))
