@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from lark import Token
 from xdsl.dialects import arith
-from xdsl.ir import Operation
+from xdsl.ir import Attribute, Operation
 from xdsl.utils.exceptions import VerifyException
 
 from tessel.dialects import op_shapes
@@ -40,15 +40,15 @@ class ArithCallbacks(_Base):
 
     def arith_compare(self, children: list[object]) -> tuple[Operation, Token]:
         keyword, predicate, lhs, rhs, flag, operand_type = children
-        assert isinstance(keyword, Token) and isinstance(predicate, Token)
-        lhs_value = self.use(lhs, operand_type)  # pyright: ignore[reportArgumentType]
-        rhs_value = self.use(rhs, operand_type)  # pyright: ignore[reportArgumentType]
+        assert isinstance(keyword, Token) and isinstance(predicate, Token) and isinstance(operand_type, Attribute)
+        lhs_value, rhs_value = self.use(lhs, operand_type), self.use(rhs, operand_type)  # pyright: ignore[reportArgumentType]
+        is_float = str(keyword) == "arith.cmpf"
+        if isinstance(flag, Token) and (not is_float or not str(flag).startswith("fastmath<")):
+            raise self.fail(f"'{keyword}' takes no '{flag}' flag", flag)
         try:
-            if str(keyword) == "arith.cmpi":
-                if flag is not None:
-                    raise self.fail("'arith.cmpi' takes no flag", flag)  # pyright: ignore[reportArgumentType]
+            if not is_float:
                 return arith.CmpiOp(lhs_value, rhs_value, str(predicate)), keyword
-            fastmath = self.delegate(Token("FLAG", f"#arith.{flag}", flag.start_pos, flag.line, flag.column)) if isinstance(flag, Token) else arith.FastMathFlagsAttr("none")
+            fastmath = op_shapes.flag_attribute(self, flag) if isinstance(flag, Token) else arith.FastMathFlagsAttr("none")
             return arith.CmpfOp(lhs_value, rhs_value, str(predicate), fastmath), keyword  # pyright: ignore[reportArgumentType]
         except VerifyException as err:
             raise self.fail(f"'{keyword}': unknown predicate '{predicate}' ({err})", predicate) from None

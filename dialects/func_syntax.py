@@ -8,6 +8,7 @@ from lark import Token
 from xdsl.dialects import builtin, func
 from xdsl.ir import Attribute, Operation, Region
 
+from tessel.dialects.attribute_syntax import symbol_name
 from tessel.dialects.syntax import SyntaxFragment
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class FuncCallbacks(_Base):
         output_types = [t for t, _ in outputs or []]  # pyright: ignore
         region = body if isinstance(body, Region) else Region()
         op = func.FuncOp(
-            name=self._symbol_name(symbol),
+            name=symbol_name(symbol),
             function_type=([t for _, t, _ in params], output_types),  # pyright: ignore
             region=region,
             visibility=str(visibility) if visibility is not None else None,
@@ -105,7 +106,7 @@ class FuncCallbacks(_Base):
         assert isinstance(keyword, Token) and isinstance(symbol, Token)
         assert isinstance(function_type, builtin.FunctionType)
         operands = self.uses(uses, function_type.inputs.data, keyword, "func.call")  # pyright: ignore[reportArgumentType]
-        op = func.CallOp(self._symbol_name(symbol), operands, function_type.outputs.data)
+        op = func.CallOp(symbol_name(symbol), operands, function_type.outputs.data)
         if attributes:
             op.attributes |= attributes  # pyright: ignore
         return op, keyword

@@ -55,9 +55,7 @@ SHAPES: dict[str, Shape] = {
     "$operand attr-dict `:` type($result)": Shape("unary", 1, _same(1)),
     "$lhs `,` $rhs attr-dict `:` type($result)": Shape("binary", 2, _same(2)),
     "$a `,` $b `,` $c attr-dict `:` type($result)": Shape("ternary", 3, _same(3)),
-    "$cond `,` $lhs `,` $rhs attr-dict `:` type($result)": Shape(
-        "ternary", 3, lambda t: ([_i1_like(t[0]), t[0], t[0]], [t[0]])
-    ),
+    "$cond `,` $lhs `,` $rhs attr-dict `:` type($result)": Shape("ternary", 3, lambda t: ([_i1_like(t[0]), t[0], t[0]], [t[0]])),
     "$input attr-dict `:` type($input) `to` type($result)": Shape("cast", 1, lambda t: ([t[0]], [t[1]])),
     "$lhs `,` $rhs attr-dict `:` type($sum) `,` type($overflow)": Shape("pair", 2, lambda t: ([t[0], t[0]], [t[0], t[1]])),
     "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)": Shape("pair", 2, lambda t: ([t[0], t[1]], [t[0]])),
@@ -121,7 +119,7 @@ def build(callbacks: IRCallbacks, shaped: dict[str, ShapedOp], children: list[ob
     flag_token = rest.pop(0) if spec.shape.rule != "cast" else None
     attributes, *printed_types = rest
     operand_types, result_types = spec.shape.types(printed_types)  # pyright: ignore[reportArgumentType]
-    operands = [callbacks.use(tok, typ) for tok, typ in zip(use_tokens, operand_types)]  # pyright: ignore[reportArgumentType]
+    operands = [callbacks.use(tok, typ) for tok, typ in zip(use_tokens, operand_types, strict=True)]  # pyright: ignore[reportArgumentType]
     properties = _flag_property(callbacks, spec, flag_token, keyword)
     op = spec.op_type.create(
         operands=operands,
@@ -132,6 +130,12 @@ def build(callbacks: IRCallbacks, shaped: dict[str, ShapedOp], children: list[ob
     return op, keyword
 
 
+def flag_attribute(callbacks: IRCallbacks, token: Token) -> Attribute:
+    """`fastmath<fast>` / `overflow<nsw>` -> the arith dialect attribute it abbreviates."""
+    spelled = Token(token.type, f"#arith.{token}", token.start_pos, token.line, token.column)
+    return callbacks.delegate(spelled)
+
+
 def _flag_property(callbacks: IRCallbacks, spec: ShapedOp, token: object, keyword: Token) -> dict[str, Attribute]:
     if spec.flag is None:
         if isinstance(token, Token):
@@ -139,9 +143,9 @@ def _flag_property(callbacks: IRCallbacks, spec: ShapedOp, token: object, keywor
         return {}
     flag_keyword, prop = spec.flag
     if isinstance(token, Token):
-        word, _, body = str(token).partition("<")
+        word = str(token).partition("<")[0]
         if word != flag_keyword:
             raise callbacks.fail(f"'{keyword}' takes '{flag_keyword}<...>', not '{word}<...>'", token)
-        return {prop: callbacks.delegate(Token(token.type, f"#arith.{word}<{body}", token.start_pos, token.line, token.column))}
+        return {prop: flag_attribute(callbacks, token)}
     default = spec.op_type.get_irdl_definition().properties[prop].default_value
     return {prop: default} if default is not None else {}

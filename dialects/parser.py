@@ -8,43 +8,25 @@ references patched when their definition appears.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import numpy as np
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from xdsl.context import Context
 from xdsl.dialects import builtin
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.irdl import IRDLOperation
+from xdsl.parser import Parser as XdslParser
 from xdsl.parser.core import ForwardDeclaredValue
-from xdsl.utils.exceptions import VerifyException
 
+from tessel.dialects.attribute_syntax import AttributeCallbacks, symbol_name
 from tessel.dialects.diagnostics import ParseError, SourceLocation
+from tessel.dialects.literals import decode_string
 from tessel.dialects.syntax import SyntaxFragment
 from tessel.dialects.type_parser import TypeReader, TypeSyntaxError, delegate_to_xdsl
-
-_ESCAPE = re.compile(r'\\(?:([0-9a-fA-F]{2})|(.))', re.DOTALL)
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
-_DENSE_SCALAR = re.compile(r"true|false|[-+]?(?:0x[0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|inf|nan)")
-
-
-def decode_string(token: str) -> str:
-    """The value of a quoted string literal, with MLIR's escapes (\\n, \\t, \\", \\\\, \\XX)."""
-    body = token[1:-1]
-    if "\\" not in body:
-        return body
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1) is not None:
-            return chr(int(match.group(1), 16))
-        return _SIMPLE_ESCAPES.get(match.group(2), match.group(2))
-
-    return _ESCAPE.sub(replace, body)
 
 
 class _Scope:
@@ -70,7 +52,7 @@ class _Scope:
         return None
 
 
-class IRCallbacks(Transformer[Token, object]):
+class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
     """The core grammar's build callbacks plus the services fragments use."""
 
     def __init__(self, ctx: Context):
@@ -133,7 +115,7 @@ class IRCallbacks(Transformer[Token, object]):
         tokens = tokens or ()
         if len(tokens) != len(types):
             raise self.fail(f"{what}: {len(tokens)} operand(s) but {len(types)} operand type(s)", where)
-        return [self.use(tok, typ) for tok, typ in zip(tokens, types)]
+        return [self.use(tok, typ) for tok, typ in zip(tokens, types, strict=True)]
 
     def _forward_use(self, name: str, index: int, token: Token, expected: Attribute | None) -> SSAValue:
         if expected is None:
@@ -212,8 +194,6 @@ class IRCallbacks(Transformer[Token, object]):
         return op
 
     def delegate_location(self, token: Token) -> Attribute:
-        from xdsl.parser import Parser as XdslParser
-
         parsed = XdslParser(self.ctx, str(token)).parse_optional_location()
         if parsed is None:
             raise self.fail(f"invalid location '{token}'", token)
@@ -245,7 +225,8 @@ class IRCallbacks(Transformer[Token, object]):
         """Lexer hook: a bare name where an operation starts that no custom form knows."""
         name = str(token)
         if self.ctx.get_optional_op(name) is not None:
-            raise self.fail(f"'{name}' has no custom form in tessel; write it in generic form: \"{name}\"(...) : (...) -> (...)", token)
+            generic = f'"{name}"(...) : (...) -> (...)'
+            raise self.fail(f"'{name}' has no custom form in tessel; write it in generic form: {generic}", token)
         self.lookup_op(name, token)
         raise self.fail(f"unknown operation '{name}'", token)  # pragma: no cover - lookup_op raised
 
@@ -341,176 +322,9 @@ class IRCallbacks(Transformer[Token, object]):
         assert isinstance(keyword, Token) and isinstance(region, Region)
         if not region.blocks:
             region.add_block(Block())
-        name = builtin.StringAttr(self._symbol_name(symbol)) if isinstance(symbol, Token) else None
+        name = builtin.StringAttr(symbol_name(symbol)) if isinstance(symbol, Token) else None
         module = builtin.ModuleOp(region, attributes or {}, name)  # pyright: ignore[reportArgumentType]
         return module, keyword
-
-    def _symbol_name(self, token: Token) -> str:
-        text = str(token)[1:]
-        return decode_string(text) if text.startswith('"') else text
-
-    # ---- attributes
-    def attr_dict(self, children: list[tuple[Token, Attribute] | None]) -> dict[str, Attribute]:
-        result: dict[str, Attribute] = {}
-        for entry in children:
-            if entry is None:
-                continue
-            token, value = entry
-            key = decode_string(str(token)) if token.type == "STRING" else str(token)
-            if key in result:
-                raise self.fail(f"duplicate key '{key}' in attribute dictionary", token)
-            result[key] = value
-        return result
-
-    def attr_entry(self, children: list[object]) -> tuple[Token, Attribute]:
-        key, value = children
-        return key, (value if value is not None else builtin.UnitAttr())  # pyright: ignore[reportReturnType]
-
-    def integer_attr(self, children: list[object]) -> Attribute:
-        token, attr_type = children
-        assert isinstance(token, Token)
-        text = str(token)
-        value = int(text, 0) if not text.lstrip("+-").startswith("0x") else int(text, 16)
-        if attr_type is None:
-            attr_type = builtin.i64
-        if isinstance(attr_type, builtin.AnyFloat):
-            if not text.startswith("0x"):
-                return builtin.FloatAttr(float(value), attr_type)
-            bits = np.array([value], dtype=np.uint64)
-            width = attr_type.bitwidth
-            view = {16: np.float16, 32: np.float32, 64: np.float64}.get(width)
-            if view is None:
-                raise self.fail(f"hexadecimal float literals are not supported for {attr_type}", token)
-            as_float = bits.astype({16: np.uint16, 32: np.uint32, 64: np.uint64}[width]).view(view)[0]
-            return builtin.FloatAttr(float(as_float), attr_type)
-        if not isinstance(attr_type, builtin.IntegerType | builtin.IndexType):
-            raise self.fail(f"integer literal needs an integer, index or float type, got {attr_type}", token)
-        try:
-            return builtin.IntegerAttr(value, attr_type)
-        except VerifyException as err:
-            raise self.fail(f"integer {value} does not fit {attr_type}: {err}", token) from None
-
-    def float_attr(self, children: list[object]) -> Attribute:
-        token, attr_type = children
-        assert isinstance(token, Token)
-        if attr_type is None:
-            attr_type = builtin.f64
-        if not isinstance(attr_type, builtin.AnyFloat):
-            raise self.fail(f"float literal needs a float type, got {attr_type}", token)
-        return builtin.FloatAttr(float(token), attr_type)
-
-    def true_attr(self, children: list[Token]) -> Attribute:
-        return builtin.BoolAttr.from_bool(True)
-
-    def false_attr(self, children: list[Token]) -> Attribute:
-        return builtin.BoolAttr.from_bool(False)
-
-    def string_attr(self, children: list[Token]) -> Attribute:
-        return builtin.StringAttr(decode_string(str(children[0])))
-
-    def unit_attr(self, children: list[Token]) -> Attribute:
-        return builtin.UnitAttr()
-
-    def symbol_attr(self, children: list[Token]) -> Attribute:
-        root, *nested = (self._symbol_name(token) for token in children)
-        return builtin.SymbolRefAttr(root, nested)
-
-    def array_attr(self, children: list[Attribute | None]) -> Attribute:
-        return builtin.ArrayAttr([c for c in children if c is not None])
-
-    def dict_attr(self, children: list[dict[str, Attribute]]) -> Attribute:
-        return builtin.DictionaryAttr(children[0])
-
-    def type_attr(self, children: list[Attribute]) -> Attribute:
-        return children[0]
-
-    def dense_array_attr(self, children: list[Token]) -> Attribute:
-        return self.delegate(children[0])
-
-    def opaque_attr(self, children: list[Token]) -> Attribute:
-        return self.delegate(children[0])
-
-    def dense_resource_attr(self, children: list[object]) -> Attribute:
-        token, attr_type = children
-        assert isinstance(token, Token)
-        if not isinstance(attr_type, builtin.ShapedType):
-            raise self.fail(f"dense_resource needs a shaped type, got {attr_type}", token)
-        return builtin.DenseResourceAttr(builtin.StringAttr(str(token)[len("dense_resource<") : -1]), attr_type)  # pyright: ignore[reportArgumentType]
-
-    def dense_attr(self, children: list[object]) -> Attribute:
-        token, attr_type = children
-        assert isinstance(token, Token)
-        return read_dense(str(token), attr_type, lambda message: self.fail(message, token))  # pyright: ignore[reportArgumentType]
-
-    # ---- types
-    def type(self, children: list[Token]) -> Attribute:
-        return self.read_type(children[0])
-
-    def type_list(self, children: list[Attribute]) -> list[Attribute]:
-        return children
-
-    def function_results(self, children: list[object]) -> list[Attribute]:
-        only = children[0]
-        if only is None:
-            return []
-        return only if isinstance(only, list) else [only]  # pyright: ignore[reportReturnType]
-
-    def function_type(self, children: list[object]) -> builtin.FunctionType:
-        inputs, outputs = children
-        return builtin.FunctionType.from_lists(inputs or [], outputs)  # pyright: ignore[reportArgumentType]
-
-
-def read_dense(text: str, attr_type: Attribute, fail: object) -> Attribute:
-    """`dense<...> : type` -> DenseIntOrFPElementsAttr; nested lists, splats and hex blobs."""
-    raise_ = fail  # a callable message -> exception
-    if not isinstance(attr_type, builtin.TensorType | builtin.VectorType):
-        raise raise_(f"dense elements need a static tensor or vector type, got {attr_type}")  # pyright: ignore
-    element = attr_type.get_element_type()
-    shape = attr_type.get_shape()
-    if any(dim < 0 for dim in shape):
-        raise raise_(f"dense elements need a static shape, got {attr_type}")  # pyright: ignore
-    count = int(np.prod(shape)) if shape else 1
-    body = text[len("dense<") : -1].strip()
-    if body.startswith('"0x'):
-        try:
-            raw = bytes.fromhex(body[3:-1])
-        except ValueError:
-            raise raise_(f"invalid hexadecimal dense literal '{text}'") from None  # pyright: ignore
-        element_size = element.compile_time_size  # pyright: ignore[reportAttributeAccessIssue]
-        if len(raw) == element_size and count > 1:
-            raw *= count  # a splat, stored expanded as DenseIntOrFPElementsAttr.from_list does
-        if len(raw) != element_size * count:
-            raise raise_(f"hexadecimal dense literal has {len(raw)} bytes but {attr_type} needs {element_size * count}")  # pyright: ignore
-        return builtin.DenseIntOrFPElementsAttr(attr_type, builtin.BytesAttr(raw))
-    scalars = _DENSE_SCALAR.findall(body)
-    leftover = _DENSE_SCALAR.sub("", body)
-    if leftover.strip("[], \n\t"):
-        raise raise_(f"unsupported dense literal '{text}' (expected numbers, true/false, nested in [])")  # pyright: ignore
-    if len(scalars) not in (1, count):
-        raise raise_(f"dense literal has {len(scalars)} elements but {attr_type} needs {count}")  # pyright: ignore
-    if body.startswith("[") and len(scalars) == count and count > 0:
-        depth = len(body) - len(body.lstrip("["))
-        if depth != len(shape):
-            raise raise_(f"dense literal is nested {depth} deep but {attr_type} has rank {len(shape)}")  # pyright: ignore
-    if isinstance(element, builtin.AnyFloat):
-        values: list[float] | list[int] = [_dense_float(s, element) for s in scalars]
-    elif isinstance(element, builtin.IntegerType | builtin.IndexType):
-        values = [1 if s == "true" else 0 if s == "false" else int(s, 0) for s in scalars]
-    else:
-        raise raise_(f"dense elements of {element} are not supported")  # pyright: ignore
-    try:
-        return builtin.DenseIntOrFPElementsAttr.from_list(attr_type, values)  # pyright: ignore[reportArgumentType]
-    except (VerifyException, ValueError) as err:
-        raise raise_(f"invalid dense literal for {attr_type}: {err}") from None  # pyright: ignore
-
-
-def _dense_float(text: str, element: builtin.AnyFloat) -> float:
-    if text.startswith("0x"):
-        width = element.bitwidth
-        unsigned = {16: np.uint16, 32: np.uint32, 64: np.uint64}[width]
-        floating = {16: np.float16, 32: np.float32, 64: np.float64}[width]
-        return float(np.array([int(text, 16)], dtype=unsigned).view(floating)[0])
-    return float(text)
 
 
 def _fragments() -> tuple[SyntaxFragment, ...]:
@@ -553,8 +367,8 @@ class IRParser:
     def custom_format_ops(self) -> frozenset[type[Operation]]:
         return frozenset(op for fragment in self.fragments for op in fragment.custom_format_ops) | {builtin.ModuleOp}
 
-    def parse(self, text: str, filename: str = "<string>", line_offset: int = 0) -> builtin.ModuleOp:
-        """Parse a whole module; `line_offset` shifts reported lines (for split input files)."""
+    def parse(self, text: str, filename: str = "<string>") -> builtin.ModuleOp:
+        """Parse a whole module (not reentrant: one parse at a time per IRParser)."""
         self.callbacks.reset(filename, text)
         try:
             module = self.lark.parse(text)

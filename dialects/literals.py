@@ -1,0 +1,134 @@
+"""Literal values in IR text: strings with escapes, integers, hex-encoded floats, dense elements."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from xdsl.dialects import builtin
+from xdsl.ir import Attribute
+from xdsl.utils.exceptions import VerifyException
+
+_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{2})|(.))", re.DOTALL)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+_SCALAR = r"true|false|[-+]?(?:0x[0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|inf|nan)"
+_DENSE_TOKEN = re.compile(rf"\s*(?:(\[)|(\])|(,)|({_SCALAR}))")
+_FLOAT_BITS = {16: (np.uint16, np.float16), 32: (np.uint32, np.float32), 64: (np.uint64, np.float64)}
+
+
+class LiteralError(ValueError):
+    """A literal that is malformed or does not fit its type."""
+
+
+def decode_string(token: str) -> str:
+    """The value of a quoted string literal, with MLIR's escapes (\\n, \\t, \\", \\\\, \\XX)."""
+    body = token[1:-1]
+    if "\\" not in body:
+        return body
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return chr(int(match.group(1), 16))
+        return _SIMPLE_ESCAPES.get(match.group(2), match.group(2))
+
+    return _ESCAPE.sub(replace, body)
+
+
+def parse_int(text: str) -> int:
+    """A decimal or `0x` hexadecimal integer, optionally signed."""
+    hexadecimal = text.lstrip("+-").startswith("0x")
+    return int(text, 16 if hexadecimal else 10)
+
+
+def float_from_bits(bits: int, float_type: builtin.AnyFloat) -> float:
+    """The float whose IEEE bit pattern is `bits` (how MLIR prints NaN and infinities)."""
+    kinds = _FLOAT_BITS.get(float_type.bitwidth)
+    if kinds is None:
+        raise LiteralError(f"hexadecimal float literals are not supported for {float_type}")
+    unsigned, floating = kinds
+    if not 0 <= bits <= np.iinfo(unsigned).max:
+        raise LiteralError(f"0x{bits:x} has more bits than {float_type}")
+    return float(np.array([bits], dtype=unsigned).view(floating)[0])
+
+
+def _float(text: str, float_type: builtin.AnyFloat) -> float:
+    return float_from_bits(parse_int(text), float_type) if text.lstrip("+-").startswith("0x") else float(text)
+
+
+def _nested_shape(body: str) -> tuple[list[int], list[str]]:
+    """The shape of a nested-list literal `[[1, 2], [3, 4]]` and its scalars, in order."""
+    scalars: list[str] = []
+    counts: list[int] = []  # elements seen at each open depth
+    shape: list[int | None] = []
+    position = 0
+    while position < len(body):
+        match = _DENSE_TOKEN.match(body, position)
+        if match is None:
+            if body[position:].strip():
+                raise LiteralError(f"unexpected '{body[position : position + 10].strip()}' in dense literal")
+            break
+        position = match.end()
+        opening, closing, _, scalar = match.groups()
+        if opening:
+            if counts:
+                counts[-1] += 1
+            counts.append(0)
+            if len(shape) < len(counts):
+                shape.append(None)
+        elif closing:
+            if not counts:
+                raise LiteralError("unbalanced ']' in dense literal")
+            depth, count = len(counts) - 1, counts.pop()
+            if shape[depth] is not None and shape[depth] != count:
+                raise LiteralError(f"ragged dense literal: {count} elements where {shape[depth]} were expected")
+            shape[depth] = count
+        elif scalar:
+            if counts:
+                counts[-1] += 1
+                if len(shape) > len(counts):
+                    raise LiteralError("ragged dense literal: a scalar where a list was expected")
+            scalars.append(scalar)
+    if counts:
+        raise LiteralError("unbalanced '[' in dense literal")
+    return [s or 0 for s in shape], scalars
+
+
+def read_dense(text: str, attr_type: Attribute) -> builtin.DenseIntOrFPElementsAttr:
+    """`dense<...>` of a static tensor or vector type: nested lists, a splat, or a hex blob."""
+    if not isinstance(attr_type, builtin.TensorType | builtin.VectorType):
+        raise LiteralError(f"dense elements need a tensor or vector type, got {attr_type}")
+    element = attr_type.get_element_type()
+    shape = list(attr_type.get_shape())
+    if any(dim < 0 for dim in shape):
+        raise LiteralError(f"dense elements need a static shape, got {attr_type}")
+    if not isinstance(element, builtin.AnyFloat | builtin.IntegerType | builtin.IndexType):
+        raise LiteralError(f"dense elements of {element} are not supported")
+    count = int(np.prod(shape)) if shape else 1
+    body = text[len("dense<") : -1].strip()
+    if body.startswith('"0x'):
+        return _dense_hex(body, attr_type, element, count)
+    literal_shape, scalars = _nested_shape(body)
+    is_splat = len(scalars) == 1 and not body.startswith("[")
+    if not is_splat and literal_shape != shape:
+        raise LiteralError(f"dense literal has shape {literal_shape} but {attr_type} has shape {shape}")
+    try:
+        if isinstance(element, builtin.AnyFloat):
+            values: list[float] | list[int] = [_float(s, element) for s in scalars]
+        else:
+            values = [1 if s == "true" else 0 if s == "false" else parse_int(s) for s in scalars]
+        return builtin.DenseIntOrFPElementsAttr.from_list(attr_type, values)  # pyright: ignore[reportArgumentType]
+    except (VerifyException, ValueError, OverflowError) as err:
+        raise LiteralError(f"invalid dense literal for {attr_type}: {err}") from None
+
+
+def _dense_hex(body: str, attr_type: Attribute, element: Attribute, count: int) -> builtin.DenseIntOrFPElementsAttr:
+    try:
+        raw = bytes.fromhex(body[3:-1])
+    except ValueError:
+        raise LiteralError(f"invalid hexadecimal dense literal {body}") from None
+    element_size = element.compile_time_size  # pyright: ignore[reportAttributeAccessIssue]
+    if len(raw) == element_size and count > 1:
+        raw *= count  # a splat, stored expanded as DenseIntOrFPElementsAttr.from_list does
+    if len(raw) != element_size * count:
+        raise LiteralError(f"hexadecimal dense literal has {len(raw)} bytes but {attr_type} needs {element_size * count}")
+    return builtin.DenseIntOrFPElementsAttr(attr_type, builtin.BytesAttr(raw))  # pyright: ignore[reportArgumentType]
