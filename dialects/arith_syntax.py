@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from lark import Token
 from xdsl.dialects import arith
+from xdsl.dialects.arith import CMPF_COMPARISON_OPERATIONS, CMPI_COMPARISON_OPERATIONS
 from xdsl.ir import Attribute, Operation
 from xdsl.utils.exceptions import VerifyException
 
@@ -69,8 +70,11 @@ for _root in _SHAPE_ROOTS:
 
 
 def _lossy_custom_form(op: Operation) -> bool:
-    """xDSL's cmpi/cmpf custom form drops the attribute dictionary."""
-    return isinstance(op, arith.CmpiOp | arith.CmpfOp) and bool(op.attributes)
+    """xDSL's cmpi/cmpf custom form drops the attribute dictionary and cannot spell unknown predicates."""
+    if isinstance(op, arith.CmpiOp | arith.CmpfOp):
+        mnemonics = CMPI_COMPARISON_OPERATIONS if isinstance(op, arith.CmpiOp) else CMPF_COMPARISON_OPERATIONS
+        return bool(op.attributes) or not 0 <= op.predicate.value.data < len(mnemonics)
+    return False
 
 
 FRAGMENT = SyntaxFragment(

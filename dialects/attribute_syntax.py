@@ -22,7 +22,12 @@ else:
 def symbol_name(token: Token) -> str:
     """`@name` or `@"quoted name"` -> the symbol's name."""
     text = str(token)[1:]
-    return decode_string(text) if text.startswith('"') else text
+    if not text.startswith('"'):
+        return text
+    try:
+        return decode_string(text)
+    except LiteralError:
+        return text[1:-1]  # keep the raw spelling; symbol names are not escaped further
 
 
 class AttributeCallbacks(_Base):
@@ -34,7 +39,7 @@ class AttributeCallbacks(_Base):
             if entry is None:
                 continue
             token, value = entry
-            key = decode_string(str(token)) if token.type == "STRING" else str(token)
+            key = self.string_value(token) if token.type == "STRING" else str(token)
             if key in result:
                 raise self.fail(f"duplicate key '{key}' in attribute dictionary", token)
             result[key] = value
@@ -77,7 +82,7 @@ class AttributeCallbacks(_Base):
         return builtin.BoolAttr.from_bool(False)
 
     def string_attr(self, children: list[Token]) -> Attribute:
-        return builtin.StringAttr(decode_string(str(children[0])))
+        return builtin.StringAttr(self.string_value(children[0]))
 
     def unit_attr(self, children: list[Token]) -> Attribute:
         return builtin.UnitAttr()

@@ -35,7 +35,9 @@ class IRError(Exception):
             lines = self.source.splitlines()
             if 0 < self.location.line <= len(lines):
                 line = lines[self.location.line - 1]
-                caret = " " * (self.location.column - 1) + "^"
+                # keep the line's tabs so the caret lines up however tabs are shown
+                indent = "".join(c if c == "\t" else " " for c in line[: self.location.column - 1])
+                caret = indent + "^"
                 text += f"\n{line}\n{caret}"
         return text
 

@@ -63,7 +63,7 @@ class FuncCallbacks(_Base):
             function_type=([t for _, t, _ in params], output_types),  # pyright: ignore
             region=region,
             visibility=str(visibility) if visibility is not None else None,
-            arg_attrs=_dicts([a for _, _, a in named]),  # pyright: ignore
+            arg_attrs=_dicts([a for _, _, a in params]),  # pyright: ignore
             res_attrs=_dicts([a for _, a in outputs or []]),  # pyright: ignore
         )
         if attributes:
@@ -112,10 +112,16 @@ class FuncCallbacks(_Base):
         return op, keyword
 
 
+def _lossy_custom_form(op: Operation) -> bool:
+    """xDSL prints a declaration's signature as a bare function type, dropping argument/result attributes."""
+    return isinstance(op, func.FuncOp) and not op.body.blocks and (op.arg_attrs is not None or op.res_attrs is not None)
+
+
 FRAGMENT = SyntaxFragment(
     name="func",
     grammar=GRAMMAR,
     roots=("func_func", "func_return", "func_call"),
     callbacks=FuncCallbacks,
     custom_format_ops=frozenset({func.FuncOp, func.ReturnOp, func.CallOp}),
+    needs_generic=_lossy_custom_form,
 )

@@ -29,7 +29,9 @@ def decode_string(token: str) -> str:
     def replace(match: re.Match[str]) -> str:
         if match.group(1) is not None:
             return chr(int(match.group(1), 16))
-        return _SIMPLE_ESCAPES.get(match.group(2), match.group(2))
+        if match.group(2) not in _SIMPLE_ESCAPES:
+            raise LiteralError(f"unknown escape '\\{match.group(2)}' in string (known: \\n \\t \\\" \\\\ \\XX)")
+        return _SIMPLE_ESCAPES[match.group(2)]
 
     return _ESCAPE.sub(replace, body)
 
@@ -42,6 +44,10 @@ def parse_int(text: str) -> int:
 
 def float_from_bits(bits: int, float_type: builtin.AnyFloat) -> float:
     """The float whose IEEE bit pattern is `bits` (how MLIR prints NaN and infinities)."""
+    if isinstance(float_type, builtin.BFloat16Type):  # bf16 is the top half of an f32
+        if not 0 <= bits <= 0xFFFF:
+            raise LiteralError(f"0x{bits:x} has more bits than {float_type}")
+        return float_from_bits(bits << 16, builtin.f32)
     kinds = _FLOAT_BITS.get(float_type.bitwidth)
     if kinds is None:
         raise LiteralError(f"hexadecimal float literals are not supported for {float_type}")

@@ -39,15 +39,6 @@ def _same(count: int, results: int = 1) -> Callable[[list[Attribute]], tuple[lis
     return lambda types: ([types[0]] * count, [types[0]] * results)
 
 
-def _i1_like(shaped_or_scalar: Attribute) -> Attribute:
-    """The condition type of a select over values of this type."""
-    if isinstance(shaped_or_scalar, builtin.VectorType):
-        return builtin.VectorType(builtin.i1, shaped_or_scalar.get_shape())
-    if isinstance(shaped_or_scalar, builtin.TensorType):
-        return builtin.TensorType(builtin.i1, shaped_or_scalar.get_shape())
-    return builtin.i1
-
-
 _USES = {1: "SSA_NAME", 2: 'SSA_NAME "," SSA_NAME', 3: 'SSA_NAME "," SSA_NAME "," SSA_NAME'}
 
 # assembly format (without the optional flag group) -> shape
@@ -55,7 +46,7 @@ SHAPES: dict[str, Shape] = {
     "$operand attr-dict `:` type($result)": Shape("unary", 1, _same(1)),
     "$lhs `,` $rhs attr-dict `:` type($result)": Shape("binary", 2, _same(2)),
     "$a `,` $b `,` $c attr-dict `:` type($result)": Shape("ternary", 3, _same(3)),
-    "$cond `,` $lhs `,` $rhs attr-dict `:` type($result)": Shape("ternary", 3, lambda t: ([_i1_like(t[0]), t[0], t[0]], [t[0]])),
+    "$cond `,` $lhs `,` $rhs attr-dict `:` type($result)": Shape("ternary", 3, lambda t: ([builtin.i1, t[0], t[0]], [t[0]])),
     "$input attr-dict `:` type($input) `to` type($result)": Shape("cast", 1, lambda t: ([t[0]], [t[1]])),
     "$lhs `,` $rhs attr-dict `:` type($sum) `,` type($overflow)": Shape("pair", 2, lambda t: ([t[0], t[0]], [t[0], t[1]])),
     "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)": Shape("pair", 2, lambda t: ([t[0], t[1]], [t[0]])),

@@ -21,10 +21,11 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.irdl import IRDLOperation
 from xdsl.parser import Parser as XdslParser
 from xdsl.parser.core import ForwardDeclaredValue
+from xdsl.utils.exceptions import ParseError as XdslParseError
 
 from tessel.dialects.attribute_syntax import AttributeCallbacks, symbol_name
 from tessel.dialects.diagnostics import ParseError, SourceLocation
-from tessel.dialects.literals import decode_string
+from tessel.dialects.literals import LiteralError, decode_string
 from tessel.dialects.syntax import SyntaxFragment
 from tessel.dialects.type_parser import TypeReader, TypeSyntaxError, delegate_to_xdsl
 
@@ -76,6 +77,12 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
 
     def fail(self, message: str, token: Token) -> ParseError:
         return ParseError(message, self.location(token), self.source)
+
+    def string_value(self, token: Token) -> str:
+        try:
+            return decode_string(str(token))
+        except LiteralError as err:
+            raise self.fail(str(err), token) from None
 
     def read_type(self, token: Token) -> Attribute:
         try:
@@ -194,7 +201,11 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
         return op
 
     def delegate_location(self, token: Token) -> Attribute:
-        parsed = XdslParser(self.ctx, str(token)).parse_optional_location()
+        try:
+            parsed = XdslParser(self.ctx, str(token)).parse_optional_location()
+        except XdslParseError as err:
+            detail = str(err).strip().splitlines()[-1].strip()
+            raise self.fail(f"invalid location '{token}': {detail}", token) from None
         if parsed is None:
             raise self.fail(f"invalid location '{token}'", token)
         return parsed
@@ -224,6 +235,8 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
     def unknown_op_name(self, token: Token) -> Token:
         """Lexer hook: a bare name where an operation starts that no custom form knows."""
         name = str(token)
+        if "." not in name:
+            return token  # not an op name: Lark's own error says what was expected here
         if self.ctx.get_optional_op(name) is not None:
             generic = f'"{name}"(...) : (...) -> (...)'
             raise self.fail(f"'{name}' has no custom form in tessel; write it in generic form: {generic}", token)
@@ -233,7 +246,7 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
     def generic_op(self, children: list[object]) -> tuple[Operation, Token]:
         name_token, uses, successors, properties, regions, attributes, function_type = children
         assert isinstance(name_token, Token) and isinstance(function_type, builtin.FunctionType)
-        name = decode_string(str(name_token))
+        name = self.string_value(name_token)
         op_type = self.lookup_op(name, name_token)
         operands = self.uses(uses, function_type.inputs.data, name_token, f"'{name}'")  # pyright: ignore[reportArgumentType]
         properties = dict(properties or {})  # pyright: ignore[reportArgumentType]
@@ -280,11 +293,10 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
         assert isinstance(scope, _Scope)
         entry_ops = [c for c in children[1:] if isinstance(c, Operation)]
         blocks = [c for c in children[1:] if isinstance(c, Block)]
-        if entry_ops or scope.entry.args or not blocks:
+        if entry_ops or scope.entry.args:
             scope.entry.add_ops(entry_ops)
             blocks.insert(0, scope.entry)
-        if len(blocks) == 1 and not blocks[0].args and not blocks[0].ops:
-            blocks = []  # `{}`: a region without blocks
+        # `{}` stays a region without blocks; `{ ^bb0: }` keeps its one empty block
         self.scope = scope.parent  # pyright: ignore[reportAttributeAccessIssue]
         self._close_scope(scope, self.scope)
         return Region(blocks)
@@ -400,8 +412,6 @@ class IRParser:
 
     def _describe_expected(self, expected: set[str] | frozenset[str]) -> str:
         words = sorted({self._expected_names.get(name, name) for name in expected if name != "$END"})
-        if any(w.startswith("'") and "." in w for w in words) and len(words) > 8:
-            words = [w for w in words if not ("." in w and w.startswith("'"))] + ["an operation"]
         if not words:
             return "end of input"
         if len(words) > 10:
@@ -431,11 +441,15 @@ _TERMINAL_WORDS = {
     "ARRAY_ATTR": "array<...>",
     "OPAQUE_ATTR": "an attribute",
     "LOCATION": "loc(...)",
+    "SCALAR_FLAG": "fastmath<...> or overflow<...>",
+    "FUNC_VISIBILITY": "a visibility (private, public, nested)",
 }
 
 
 def _describe_terminal(name: str, pattern: object) -> str:
     if name in _TERMINAL_WORDS:
         return _TERMINAL_WORDS[name]
+    if name.startswith("KW_"):
+        return "an operation"
     value = getattr(pattern, "value", name)
     return f"'{value}'" if type(pattern).__name__ == "PatternStr" else name.lower()

@@ -125,7 +125,7 @@ class _TypeBuilder(Transformer[Token, Attribute]):
         return builtin.ComplexType(children[0])  # pyright: ignore[reportArgumentType]
 
     def tuple(self, children: list[Attribute | None]) -> Attribute:
-        return builtin.TupleType([c for c in children if c is not None])
+        return builtin.TupleType(builtin.ArrayAttr([c for c in children if c is not None]))
 
     def unranked(self, children: list[object]) -> Attribute:
         kind, element, *extras = children

@@ -49,7 +49,7 @@ def check_diagnostics(text: str, filename: str, errors: Sequence[IRError]) -> li
     for expectation in expected:
         if not expectation.matched:
             problems.append(
-                f"{filename}:{expectation.comment_line}: error: expected error \"{expectation.message}\" "
+                f'{filename}:{expectation.comment_line}: error: expected error "{expectation.message}" '
                 f"on line {expectation.line} was not produced"
             )
     return problems

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
@@ -24,8 +25,16 @@ from tessel.tools.split_input import split_input
 SPLIT_MARKER = "// -----"
 
 
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 1 like any other bad input (2 means a bug in tessel)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="tessel-opt", description="Parse, transform and print tessel IR.")
+    parser = _ArgumentParser(prog="tessel-opt", description="Parse, transform and print tessel IR.")
     parser.add_argument("input", nargs="?", default="-", help="IR file to read, or - for standard input")
     parser.add_argument("-p", "--passes", default="", metavar="PIPELINE", help="pass pipeline, e.g. 'cse,canonicalize'")
     parser.add_argument("-o", "--output", default="-", help="where to write the result (default: standard output)")
@@ -113,6 +122,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except OSError as err:
         sys.stderr.write(f"tessel-opt: error: cannot read '{args.input}': {err.strerror}\n")
         return 1
+    except UnicodeDecodeError as err:
+        sys.stderr.write(f"tessel-opt: error: '{args.input}' is not UTF-8 text (byte {err.start}: {err.reason})\n")
+        return 1
     try:
         driver = Driver(args, filename)
     except PipelineError as err:
@@ -144,15 +156,19 @@ def _run(argv: Sequence[str] | None) -> int:
         sys.stdout.write(output)
         sys.stdout.flush()
     else:
-        with open(args.output, "w", encoding="utf-8") as file:
-            file.write(output)
+        try:
+            with open(args.output, "w", encoding="utf-8") as file:
+                file.write(output)
+        except OSError as err:
+            sys.stderr.write(f"tessel-opt: error: cannot write '{args.output}': {err.strerror}\n")
+            return 1
     if driver.timing is not None:
         sys.stderr.write(driver.timing.report() + "\n")
     return 1 if failed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: exit status 0 on success, 1 on bad input, 2 on an internal error."""
+    """Entry point: exit status 0 on success, 1 on bad input or usage, 2 on an internal error."""
     try:
         status = _run(argv)
     except BrokenPipeError:

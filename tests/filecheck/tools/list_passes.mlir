@@ -1,0 +1,23 @@
+// RUN: tessel-opt --list-passes | filecheck %s
+// RUN: tessel-opt --list-dialects | filecheck %s --check-prefix=DIALECTS
+
+// Passes are listed sorted by pipeline name.
+// CHECK:       Available passes:
+// CHECK-NEXT:    canonicalize
+// CHECK-NEXT:    convert-scf-to-cf
+// CHECK-NEXT:    cse
+// CHECK-NEXT:    dce
+// CHECK-NEXT:    licm
+// CHECK-NEXT:    reconcile-unrealized-casts
+
+// DIALECTS:      Available dialects:
+// DIALECTS-NEXT:   arith
+// DIALECTS-NEXT:   builtin
+// DIALECTS-NEXT:   cf
+// DIALECTS-NEXT:   func
+// DIALECTS-NEXT:   llvm
+// DIALECTS-NEXT:   math
+// DIALECTS-NEXT:   memref
+// DIALECTS-NEXT:   scf
+// DIALECTS-NEXT:   test
+// DIALECTS-NEXT:   vector
