@@ -10,10 +10,14 @@ from typing import get_type_hints
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassOptionInfo, get_pass_option_infos
-from xdsl.utils.arg_spec import ArgSpec, ParameterListType, parse_pipeline as parse_arg_specs
 
 # Private, but it is exactly the option conversion `from_spec` applies (xdsl is pinned).
-from xdsl.utils.arg_spec import _convert_arg_to_type  # pyright: ignore[reportPrivateUsage]
+from xdsl.utils.arg_spec import (
+    ArgSpec,
+    ParameterListType,
+    _convert_arg_to_type,  # pyright: ignore[reportPrivateUsage]
+)
+from xdsl.utils.arg_spec import parse_pipeline as parse_arg_specs
 from xdsl.utils.exceptions import ArgSpecParseError, VerifyException
 
 from tessel.dialects.context import make_context
@@ -85,15 +89,12 @@ def instantiate_pass(spec: ArgSpec, registry: PassRegistry) -> ModulePass:
     for key, values in spec.parameters.items():
         info = infos.get(key.replace("-", "_"))
         if info is None:
-            raise PipelineError(
-                f"pass '{spec.name}' has no option '{key}'; valid options: {_describe_options(infos.values())}"
-            )
+            raise PipelineError(f"pass '{spec.name}' has no option '{key}'; valid options: {_describe_options(infos.values())}")
         try:
             _convert_arg_to_type(values, hints[info.name])
         except ValueError as err:
             raise PipelineError(
-                f"pass '{spec.name}': bad value for option '{key}': "
-                f"expected {info.expected_type}, got {_describe_values(values)}"
+                f"pass '{spec.name}': bad value for option '{key}': expected {info.expected_type}, got {_describe_values(values)}"
             ) from err
     try:
         return pass_class.from_spec(spec)
