@@ -12,7 +12,7 @@ from xdsl.utils.exceptions import VerifyException
 _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{2})|(.))", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 _SCALAR = r"true|false|[-+]?(?:0x[0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|inf|nan)"
-_DENSE_TOKEN = re.compile(rf"\s*(?:(\[)|(\])|(,)|({_SCALAR}))")
+_DENSE_TOKEN = re.compile(rf"\s*(?:(\[)|(\])|(,)|({_SCALAR}|\(\s*(?:{_SCALAR})\s*,\s*(?:{_SCALAR})\s*\)))")
 _FLOAT_BITS = {16: (np.uint16, np.float16), 32: (np.uint32, np.float32), 64: (np.uint64, np.float64)}
 
 
@@ -61,6 +61,22 @@ def _float(text: str, float_type: builtin.AnyFloat) -> float:
     return float_from_bits(parse_int(text), float_type) if text.lstrip("+-").startswith("0x") else float(text)
 
 
+def _scalar_value(text: str, scalar_type: Attribute) -> float | int:
+    if isinstance(scalar_type, builtin.AnyFloat):
+        return _float(text, scalar_type)
+    return 1 if text == "true" else 0 if text == "false" else parse_int(text)
+
+
+def _element_value(text: str, element: Attribute, scalar_type: Attribute) -> float | int | tuple[float | int, ...]:
+    """One element: a scalar, or `(re,im)` for complex element types."""
+    is_pair = text.startswith("(")
+    if is_pair != isinstance(element, builtin.ComplexType):
+        raise LiteralError(f"'{text}' is not a {element} element")
+    if is_pair:
+        return tuple(_scalar_value(part.strip(), scalar_type) for part in text[1:-1].split(","))
+    return _scalar_value(text, scalar_type)
+
+
 def _nested_shape(body: str) -> tuple[list[int], list[str]]:
     """The shape of a nested-list literal `[[1, 2], [3, 4]]` and its scalars, in order."""
     scalars: list[str] = []
@@ -107,21 +123,23 @@ def read_dense(text: str, attr_type: Attribute) -> builtin.DenseIntOrFPElementsA
     shape = list(attr_type.get_shape())
     if any(dim < 0 for dim in shape):
         raise LiteralError(f"dense elements need a static shape, got {attr_type}")
-    if not isinstance(element, builtin.AnyFloat | builtin.IntegerType | builtin.IndexType):
+    scalar_type = element.element_type if isinstance(element, builtin.ComplexType) else element
+    if not isinstance(scalar_type, builtin.AnyFloat | builtin.IntegerType | builtin.IndexType):
         raise LiteralError(f"dense elements of {element} are not supported")
     count = int(np.prod(shape)) if shape else 1
     body = text[len("dense<") : -1].strip()
     if body.startswith('"0x'):
         return _dense_hex(body, attr_type, element, count)
+    if not body:  # `dense<>`, how xDSL prints zero elements
+        if count != 0:
+            raise LiteralError(f"empty dense literal but {attr_type} has {count} elements")
+        return builtin.DenseIntOrFPElementsAttr(attr_type, builtin.BytesAttr(b""))  # pyright: ignore[reportArgumentType]
     literal_shape, scalars = _nested_shape(body)
     is_splat = len(scalars) == 1 and not body.startswith("[")
     if not is_splat and literal_shape != shape:
         raise LiteralError(f"dense literal has shape {literal_shape} but {attr_type} has shape {shape}")
     try:
-        if isinstance(element, builtin.AnyFloat):
-            values: list[float] | list[int] = [_float(s, element) for s in scalars]
-        else:
-            values = [1 if s == "true" else 0 if s == "false" else parse_int(s) for s in scalars]
+        values = [_element_value(s, element, scalar_type) for s in scalars]  # pyright: ignore[reportArgumentType]
         return builtin.DenseIntOrFPElementsAttr.from_list(attr_type, values)  # pyright: ignore[reportArgumentType]
     except (VerifyException, ValueError, OverflowError) as err:
         raise LiteralError(f"invalid dense literal for {attr_type}: {err}") from None
