@@ -9,7 +9,7 @@ from xdsl.dialects import builtin
 from xdsl.ir import Attribute
 from xdsl.utils.exceptions import VerifyException
 
-from tessel.dialects.literals import LiteralError, decode_string, float_from_bits, parse_int, read_dense
+from tessel.dialects.literals import LiteralError, decode_string, float_from_bits, parse_int, read_dense, read_dense_array
 
 if TYPE_CHECKING:
     from tessel.dialects.parser import IRCallbacks
@@ -101,7 +101,13 @@ class AttributeCallbacks(_Base):
         return children[0]
 
     def dense_array_attr(self, children: list[Token]) -> Attribute:
-        return self.delegate(children[0])
+        token = children[0]
+        type_text, _, values = str(token)[len("array<") : -1].partition(":")
+        element_type = self.read_type(Token(token.type, type_text.strip(), token.start_pos, token.line, (token.column or 0) + 6))
+        try:
+            return read_dense_array(element_type, values)
+        except LiteralError as err:
+            raise self.fail(str(err), token) from None
 
     def opaque_attr(self, children: list[Token]) -> Attribute:
         return self.delegate(children[0])
@@ -122,18 +128,19 @@ class AttributeCallbacks(_Base):
             raise self.fail(str(err), token) from None
 
     # ---- types
-    def type(self, children: list[Token]) -> Attribute:
+    def simple_type(self, children: list[Token]) -> Attribute:
         return self.read_type(children[0])
 
     def type_list(self, children: list[Attribute]) -> list[Attribute]:
         return children
 
-    def function_results(self, children: list[object]) -> list[Attribute]:
-        only = children[0]
-        if only is None:
-            return []
-        return only if isinstance(only, list) else [only]  # pyright: ignore[reportReturnType]
+    def paren_types(self, children: list[list[Attribute] | None]) -> list[Attribute]:
+        return children[0] or []
 
-    def function_type(self, children: list[object]) -> builtin.FunctionType:
+    def function_results(self, children: list[Attribute | list[Attribute]]) -> list[Attribute]:
+        only = children[0]
+        return only if isinstance(only, list) else [only]
+
+    def function_type(self, children: list[list[Attribute]]) -> builtin.FunctionType:
         inputs, outputs = children
-        return builtin.FunctionType.from_lists(inputs or [], outputs)  # pyright: ignore[reportArgumentType]
+        return builtin.FunctionType.from_lists(inputs, outputs)

@@ -25,7 +25,7 @@ FUNC_VISIBILITY: "private" | "public" | "nested"
 func_params: func_param ("," func_param)*
 func_param: SSA_NAME ":" type [attr_dict]   -> func_named_param
           | type [attr_dict]                -> func_type_param
-func_outputs: "->" (type | "(" [func_output ("," func_output)*] ")")
+func_outputs: "->" (simple_type | "(" [func_output ("," func_output)*] ")")
 func_output: type [attr_dict]
 
 func_return: KW_FUNC_RETURN [attr_dict] [value_uses ":" type_list]
@@ -113,8 +113,14 @@ class FuncCallbacks(_Base):
 
 
 def _lossy_custom_form(op: Operation) -> bool:
-    """xDSL prints a declaration's signature as a bare function type, dropping argument/result attributes."""
-    return isinstance(op, func.FuncOp) and not op.body.blocks and (op.arg_attrs is not None or op.res_attrs is not None)
+    """Signatures xDSL's func.func printer cannot spell: a declaration's argument/result
+    attributes (dropped) and a lone function-typed result (printed without parentheses)."""
+    if not isinstance(op, func.FuncOp):
+        return False
+    outputs = op.function_type.outputs.data
+    if len(outputs) == 1 and isinstance(outputs[0], builtin.FunctionType):
+        return True
+    return not op.body.blocks and (op.arg_attrs is not None or op.res_attrs is not None)
 
 
 FRAGMENT = SyntaxFragment(

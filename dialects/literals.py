@@ -156,3 +156,15 @@ def _dense_hex(body: str, attr_type: Attribute, element: Attribute, count: int) 
     if len(raw) != element_size * count:
         raise LiteralError(f"hexadecimal dense literal has {len(raw)} bytes but {attr_type} needs {element_size * count}")
     return builtin.DenseIntOrFPElementsAttr(attr_type, builtin.BytesAttr(raw))  # pyright: ignore[reportArgumentType]
+
+
+def read_dense_array(element_type: Attribute, values: str) -> builtin.DenseArrayBase:
+    """The values of `array<i64: 1, 2>` (after the colon) as a DenseArrayBase of `element_type`."""
+    if not isinstance(element_type, builtin.IntegerType | builtin.AnyFloat):
+        raise LiteralError(f"array<...> elements must be integers or floats, got {element_type}")
+    texts = [v.strip() for v in values.split(",")] if values.strip() else []
+    try:
+        data = [_scalar_value(text, element_type) for text in texts]
+        return builtin.DenseArrayBase.from_list(element_type, data)  # pyright: ignore[reportArgumentType]
+    except (VerifyException, ValueError, OverflowError) as err:
+        raise LiteralError(f"invalid array<{element_type}: ...> literal: {err}") from None

@@ -243,6 +243,9 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
         self.lookup_op(name, token)
         raise self.fail(f"unknown operation '{name}'", token)  # pragma: no cover - lookup_op raised
 
+    def unknown_op(self, children: list[Token]) -> tuple[Operation, Token]:
+        raise self.fail(f"expected an operation, got '{children[0]}'", children[0])
+
     def generic_op(self, children: list[object]) -> tuple[Operation, Token]:
         name_token, uses, successors, properties, regions, attributes, function_type = children
         assert isinstance(name_token, Token) and isinstance(function_type, builtin.FunctionType)

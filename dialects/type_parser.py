@@ -28,6 +28,8 @@ _TYPE_GRAMMAR = r"""
      | "complex" "<" type ">"                   -> complex
      | "tuple" "<" [type ("," type)*] ">"       -> tuple
      | DIALECT_TYPE                              -> dialect
+     | "(" [type ("," type)*] ")" "->" results  -> function
+results: type | "(" [type ("," type)*] ")"
 dims: DIM*
 extra: "," EXTRA
 DIM: /(?:\?|[0-9]+|\[[0-9]+\])x/
@@ -126,6 +128,13 @@ class _TypeBuilder(Transformer[Token, Attribute]):
 
     def tuple(self, children: list[Attribute | None]) -> Attribute:
         return builtin.TupleType(builtin.ArrayAttr([c for c in children if c is not None]))
+
+    def results(self, children: list[Attribute | None]) -> list[Attribute]:
+        return [c for c in children if c is not None]
+
+    def function(self, children: list[object]) -> Attribute:
+        *inputs, outputs = children
+        return builtin.FunctionType.from_lists([i for i in inputs if i is not None], outputs)  # pyright: ignore
 
     def unranked(self, children: list[object]) -> Attribute:
         kind, element, *extras = children

@@ -181,9 +181,9 @@ SYNTAX = {
     "missing_operand_name": Case("%0 = math.sqrt : f32", 1, 16, "unexpected ':'; expected an SSA value (%name)"),
     "unclosed_operands": Case('"test.op"(', 1, 11, "unexpected end of input; expected ')', an SSA value (%name)"),
     "unclosed_region": Case("func.func @f() {\n  func.return\n", 2, 14, "unexpected end of input; expected"),
-    "parameter_list": Case("func.func @f( {\n}", 1, 15, "unexpected '{'; expected ')', a type, an SSA value (%name)"),
+    "parameter_list": Case("func.func @f( {\n}", 1, 15, "unexpected '{'; expected '(', ')', a type, an SSA value (%name)"),
     "extra_type_suffix": Case('"test.op"() {a = 1 : i32 : i32} : () -> ()', 1, 26, "unexpected ':'; expected"),
-    "empty_type_in_list": Case('"test.op"() : () -> (i32, )', 1, 27, "unexpected ')'; expected a type"),
+    "empty_type_in_list": Case('"test.op"() : () -> (i32, )', 1, 27, "unexpected ')'; expected '(', a type"),
 }
 
 
