@@ -21,7 +21,19 @@ from xdsl.parser import Parser as XdslParser
 from xdsl.utils.exceptions import ParseError as XdslParseError
 from xdsl.utils.exceptions import VerifyException
 
-_TYPE_GRAMMAR = r"""
+_STRING = r'"(?:[^"\\\n]|\\.)*"'
+_ATOM = rf"(?:->|{_STRING}|[^<>\"])"
+
+
+def _balanced(depth: int) -> str:
+    """A regex for `<...>` with up to `depth` levels of nested angle brackets, quotes and `->` inside."""
+    inner = f"<{_ATOM}*>"
+    for _ in range(depth - 1):
+        inner = f"<(?:{_ATOM}|{inner})*>"
+    return inner
+
+
+_TYPE_GRAMMAR_TEMPLATE = r"""
 ?type: SCALAR                                   -> scalar
      | SHAPED "<" dims type extra* ">"         -> shaped
      | SHAPED "<" "*x" type extra* ">"          -> unranked
@@ -35,11 +47,12 @@ extra: "," EXTRA
 DIM: /(?:\?|[0-9]+|\[[0-9]+\])x/
 SHAPED: "tensor" | "memref" | "vector"
 SCALAR: /(?:[su]?i[1-9][0-9]*|f16|f32|f64|f80|f128|bf16|tf32|index|none|f[864]E[0-9A-Za-z]+)(?![A-Za-z0-9_$.])/
-DIALECT_TYPE: /![A-Za-z_][A-Za-z0-9_$.]*(?:<(?:(?:->|"(?:[^"\\\n]|\\.)*"|[^<>"])|<(?:(?:->|"(?:[^"\\\n]|\\.)*"|[^<>"])|<(?:->|"(?:[^"\\\n]|\\.)*"|[^<>"])*>)*>)*>)?/
-EXTRA: /(?:"(?:[^"\\\n]|\\.)*"|[^<>,"]|<(?:(?:->|"(?:[^"\\\n]|\\.)*"|[^<>"])|<(?:(?:->|"(?:[^"\\\n]|\\.)*"|[^<>"])|<(?:->|"(?:[^"\\\n]|\\.)*"|[^<>"])*>)*>)*>)+/
+DIALECT_TYPE: /![A-Za-z_][A-Za-z0-9_$.]*(?:{balanced})?/
+EXTRA: /(?:{string}|[^<>,"]|{balanced})+/
 %import common.WS
 %ignore WS
 """
+_TYPE_GRAMMAR = _TYPE_GRAMMAR_TEMPLATE.format(balanced=_balanced(3), string=_STRING)
 
 _SCALARS: dict[str, Attribute] = {
     "index": builtin.IndexType(),
