@@ -21,19 +21,27 @@ class LiteralError(ValueError):
 
 
 def decode_string(token: str) -> str:
-    """The value of a quoted string literal, with MLIR's escapes (\\n, \\t, \\", \\\\, \\XX)."""
+    """The value of a quoted string literal, with MLIR's escapes (\\n, \\t, \\", \\\\, and \\XX bytes of UTF-8)."""
     body = token[1:-1]
     if "\\" not in body:
         return body
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1) is not None:
-            return chr(int(match.group(1), 16))
-        if match.group(2) not in _SIMPLE_ESCAPES:
-            raise LiteralError(f"unknown escape '\\{match.group(2)}' in string (known: \\n \\t \\\" \\\\ \\XX)")
-        return _SIMPLE_ESCAPES[match.group(2)]
-
-    return _ESCAPE.sub(replace, body)
+    data = bytearray()
+    position = 0
+    for match in _ESCAPE.finditer(body):
+        data += body[position : match.start()].encode()
+        hex_byte, char = match.groups()
+        if hex_byte is not None:
+            data.append(int(hex_byte, 16))
+        elif char in _SIMPLE_ESCAPES:
+            data += _SIMPLE_ESCAPES[char].encode()
+        else:
+            raise LiteralError(f"unknown escape '\\{char}' in string (known: \\n \\t \\\" \\\\ \\XX)")
+        position = match.end()
+    data += body[position:].encode()
+    try:
+        return data.decode()
+    except UnicodeDecodeError as err:
+        raise LiteralError(f"string escapes do not form UTF-8 text: {err.reason} at byte {err.start}") from None
 
 
 def parse_int(text: str) -> int:
