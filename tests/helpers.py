@@ -8,17 +8,18 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 
+import tessel
 from tessel.dialects.context import make_context
 
 
 def parse_text(text: str, filename: str = "<string>") -> ModuleOp:
     """IR text -> module, with the parser under test."""
-    return Parser(make_context(), text, filename).parse_module()
+    return tessel.parse(text, filename)
 
 
 def print_text(module: ModuleOp, generic: bool = False) -> str:
     """Module -> IR text, with the printer under test."""
-    return xdsl_print(module, generic)
+    return tessel.print_ir(module, generic)
 
 
 def xdsl_parse(text: str) -> ModuleOp:
@@ -34,8 +35,8 @@ def xdsl_print(module: ModuleOp, generic: bool = False) -> str:
 
 
 def _result_type_mismatch(expected: ModuleOp, actual: ModuleOp) -> str | None:
-    """`is_structurally_equivalent` ignores result types; find the first op whose differ."""
-    for expected_op, actual_op in zip(expected.walk(), actual.walk()):
+    """`is_structurally_equivalent` ignores result types; find the first op whose differ (same op count)."""
+    for expected_op, actual_op in zip(expected.walk(), actual.walk(), strict=True):
         if expected_op.result_types != actual_op.result_types:
             return f"{expected_op.name}: result types {expected_op.result_types} != {actual_op.result_types}"
     return None

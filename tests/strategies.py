@@ -49,8 +49,9 @@ from xdsl.dialects.builtin import (
     UnrankedTensorType,
     VectorType,
 )
+from xdsl.dialects.utils.fast_math import FastMathFlag
 from xdsl.dialects.vector import CombiningKindAttr, CombiningKindFlag
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue, TypeAttribute
 from xdsl.ir.affine import AffineMap
 from xdsl.printer import Printer
 
@@ -65,7 +66,12 @@ _cached = lru_cache(maxsize=256)
 ARITH_FLOAT_TYPES: tuple[FloatType, ...] = (Float32Type(), Float16Type(), Float64Type(), BFloat16Type())
 # Float types only ever used as types, never as the type of a float attribute.
 OTHER_FLOAT_TYPES: tuple[Attribute, ...] = (
-    Float80Type(), Float128Type(), FloatTF32Type(), Float8E4M3FNType(), Float8E5M2Type(), NoneType()
+    Float80Type(),
+    Float128Type(),
+    FloatTF32Type(),
+    Float8E4M3FNType(),
+    Float8E5M2Type(),
+    NoneType(),
 )
 # Widths the element packers handle (dense elements, dense arrays).
 PACKABLE_INT_WIDTHS = (1, 8, 16, 32, 64)
@@ -77,9 +83,7 @@ def integer_types(
     signedness: tuple[Signedness, ...] = SIGNEDNESSES, widths: tuple[int, ...] | None = None
 ) -> st.SearchStrategy[IntegerType]:
     """`iN`, `siN`, `uiN`: common widths mostly, odd ones (i3, i129) sometimes."""
-    width = st.sampled_from(widths) if widths is not None else st.one_of(
-        st.sampled_from((32, 1, 8, 16, 64)), st.integers(1, 256)
-    )
+    width = st.sampled_from(widths) if widths is not None else st.one_of(st.sampled_from((32, 1, 8, 16, 64)), st.integers(1, 256))
     return st.builds(IntegerType, width, st.sampled_from(signedness))
 
 
@@ -122,7 +126,10 @@ def vector_types(draw: st.DrawFn, element: Attribute | None = None, scalable: bo
 def shaped_element_types() -> st.SearchStrategy[Attribute]:
     """Element types that tensors and memrefs accept."""
     return st.one_of(
-        float_types(), integer_types(), st.just(IndexType()), st.builds(ComplexType, float_types()),
+        float_types(),
+        integer_types(),
+        st.just(IndexType()),
+        st.builds(ComplexType, float_types()),
         vector_types(scalable=False),
     )
 
@@ -130,7 +137,7 @@ def shaped_element_types() -> st.SearchStrategy[Attribute]:
 @_cached
 def tensor_types() -> st.SearchStrategy[Attribute]:
     """Ranked (static and `?` dims, optional encoding) and unranked tensors."""
-    encodings = st.sampled_from((NoneAttr(), NoneAttr(), StringAttr("sparse"), IntegerAttr(3, 64)))
+    encodings = st.sampled_from((NoneAttr(), NoneAttr(), StringAttr("sparse"), StringAttr("<"), IntegerAttr(3, 64)))
     return st.one_of(
         st.builds(TensorType, shaped_element_types(), shapes(), encodings),
         st.builds(UnrankedTensorType, shaped_element_types()),
@@ -140,7 +147,7 @@ def tensor_types() -> st.SearchStrategy[Attribute]:
 @_cached
 def memref_types() -> st.SearchStrategy[Attribute]:
     """Layout-free memrefs, ranked and unranked, with an optional memory space."""
-    spaces = st.sampled_from((NoneAttr(), NoneAttr(), IntegerAttr(1, 64), StringAttr("gpu")))
+    spaces = st.sampled_from((NoneAttr(), NoneAttr(), IntegerAttr(1, 64), StringAttr("gpu"), StringAttr(">")))
     return st.one_of(
         st.builds(lambda e, s, space: MemRefType(e, s, NoneAttr(), space), shaped_element_types(), shapes(), spaces),
         st.builds(UnrankedMemRefType.from_type, shaped_element_types(), spaces),
@@ -155,26 +162,28 @@ def complex_types() -> st.SearchStrategy[ComplexType]:
 @_cached
 def dialect_types() -> st.SearchStrategy[Attribute]:
     """A few `!dialect.type<...>` types whose bodies stress bracket matching."""
-    return st.sampled_from((
-        llvm.LLVMPointerType(),
-        llvm.LLVMStructType.from_type_list([IntegerType(32), Float32Type()]),
-        llvm.LLVMArrayType(IntAttr(4), IntegerType(8)),
-        test.TestType("a<b>c"),
-        test.TestType("->"),
-    ))
+    return st.sampled_from(
+        (
+            llvm.LLVMPointerType(),
+            llvm.LLVMStructType.from_type_list([IntegerType(32), Float32Type()]),
+            llvm.LLVMArrayType(IntAttr(4), IntegerType(8)),
+            test.TestType("a<b>c"),
+            test.TestType("->"),
+            test.TestType(">"),
+        )
+    )
 
 
 @_cached
 def types(max_leaves: int = 4) -> st.SearchStrategy[Attribute]:
     """Any builtin type; tuples and function types nest other types."""
-    leaves = st.one_of(
-        scalar_types(), vector_types(), tensor_types(), memref_types(), complex_types(), dialect_types()
-    )
+    leaves = st.one_of(scalar_types(), vector_types(), tensor_types(), memref_types(), complex_types(), dialect_types())
 
     def extend(inner: st.SearchStrategy[Attribute]) -> st.SearchStrategy[Attribute]:
         type_lists = st.lists(inner, max_size=3)
         return st.one_of(
-            type_lists.map(lambda ts: TupleType(ArrayAttr(ts))),  # a plain list would not compare equal
+            # An ArrayAttr, as the parser builds: a plain list would not compare equal.
+            type_lists.map(lambda ts: TupleType(ArrayAttr(cast(list[TypeAttribute], ts)))),
             st.builds(FunctionType.from_lists, type_lists, type_lists),
         )
 
@@ -220,24 +229,19 @@ def _prints_as_decimal(value: float, type_: FloatType) -> bool:
 
 
 @_cached
-def strings() -> st.SearchStrategy[str]:
-    """ASCII text with the characters the printer must escape (xDSL reads non-ASCII back as bytes)."""
-    chars = st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x7E), st.sampled_from('"\\\n\t\r\x00\x01\x7f'))
-    return st.text(chars, max_size=8)
+def strings(ascii_only: bool = True) -> st.SearchStrategy[str]:
+    """Text with the characters the printer must escape; `ascii_only` as xDSL reads non-ASCII back as bytes."""
+    printable = st.characters(min_codepoint=0x20, max_codepoint=0x7E) if ascii_only else st.characters()
+    return st.text(st.one_of(printable, st.sampled_from('"\\\n\t\r\x00\x01\x7f')), max_size=8)
 
 
 _BARE_NAMES = ("a", "b", "foo", "x1", "_y", "a.b", "a$b", "bar_baz", "true", "unit", "dense", "loc", "i32")
 _QUOTED_NAMES = ("a b", "1st", 'q"uote', "back\\slash", "new\nline", "-", "@", "x:y")
-# Names ops of the loaded dialects use for properties; kept out of discardable attributes.
-_PROPERTY_NAMES = frozenset((
-    "fastmath", "overflowFlags", "predicate", "value", "callee", "sym_name", "function_type",
-    "sym_visibility", "arg_attrs", "res_attrs",
-))
 
 
 @_cached
 def names() -> st.SearchStrategy[str]:
-    """Attribute names: identifiers, keywords, and ones that need quoting."""
+    """Attribute names: identifiers, keywords, and ones that need quoting; none is an op's property name."""
     return st.sampled_from(_BARE_NAMES + _QUOTED_NAMES)
 
 
@@ -272,57 +276,64 @@ def _is_packable(element: Attribute) -> bool:
     return isinstance(element, IndexType | FloatType)
 
 
-def _element_values(element: Attribute) -> st.SearchStrategy[object]:
-    """Values of dense elements and dense arrays."""
+def _element_values(element: Attribute, decimal_only: bool = True) -> st.SearchStrategy[object]:
+    """Values of dense elements and dense arrays (see `float_values` for `decimal_only`)."""
     if isinstance(element, ComplexType):
-        part = _element_values(element.element_type)
+        part = _element_values(element.element_type, decimal_only)
         return st.tuples(part, part)
     if isinstance(element, IntegerType | IndexType):
         return integer_values(element)
-    return float_values(cast(FloatType, element), decimal_only=True)
+    return float_values(cast(FloatType, element), decimal_only)
 
 
 @st.composite
-def dense_values(draw: st.DrawFn, container: TensorType | VectorType) -> DenseIntOrFPElementsAttr:
-    """`dense<...>` for a static container: a splat or every element."""
+def dense_values(draw: st.DrawFn, container: TensorType | VectorType, decimal_only: bool = True) -> DenseIntOrFPElementsAttr:
+    """`dense<...>` for a static container: a splat, one value with random signs, or every element."""
     size = container.element_count()
-    values = _element_values(container.get_element_type())
-    if size > 0 and draw(st.booleans()):
+    values = _element_values(container.get_element_type(), decimal_only)
+    kind = draw(st.integers(0, 2)) if size > 0 else 2
+    if kind == 0:
         data = [draw(values)]
+    elif kind == 1 and isinstance(container.get_element_type(), FloatType):
+        # Equal up to sign, as +0.0 and -0.0 are: a splat test must compare bits, not values.
+        value = cast(float, draw(values))
+        data = [value if draw(st.booleans()) else -value for _ in range(size)]
     else:
         data = draw(st.lists(values, min_size=size, max_size=size))
-        if data and all(value == data[0] for value in data):
-            # xDSL prints these as a splat of the first, losing the sign of mixed +0.0/-0.0.
-            data = [data[0]] * size
     return DenseIntOrFPElementsAttr.from_list(container, data)  # pyright: ignore[reportArgumentType, reportCallIssue]
 
 
 @st.composite
-def dense_elements_attrs(draw: st.DrawFn) -> DenseIntOrFPElementsAttr:
+def dense_elements_attrs(draw: st.DrawFn, decimal_only: bool = True) -> DenseIntOrFPElementsAttr:
     """`dense<...>` on static tensors and vectors: splat, nested, empty, rank 0, hex (> 100 elements)."""
-    element = draw(st.one_of(
-        integer_types(signedness=(Signedness.SIGNLESS,), widths=PACKABLE_INT_WIDTHS),
-        float_types(),
-        st.just(IndexType()),
-        st.builds(ComplexType, st.sampled_from((Float32Type(), Float64Type(), IntegerType(32)))),
-    ))
+    element = draw(
+        st.one_of(
+            integer_types(signedness=(Signedness.SIGNLESS,), widths=PACKABLE_INT_WIDTHS),
+            float_types(),
+            st.just(IndexType()),
+            st.builds(ComplexType, st.sampled_from((Float32Type(), Float64Type(), IntegerType(32)))),
+        )
+    )
     if draw(st.integers(0, 19)) == 0 and not isinstance(element, ComplexType):
         shape = [101]  # printed as a hex string
     else:
         shape = draw(st.lists(st.integers(0, 3), max_size=3))
     if all(shape) and not isinstance(element, ComplexType) and draw(st.booleans()):
-        return draw(dense_values(VectorType(element, shape)))
-    return draw(dense_values(TensorType(element, shape)))
+        return draw(dense_values(VectorType(element, shape), decimal_only))
+    return draw(dense_values(TensorType(element, shape), decimal_only))
 
 
 @st.composite
-def dense_array_attrs(draw: st.DrawFn) -> DenseArrayBase:
+def dense_array_attrs(draw: st.DrawFn, decimal_only: bool = True) -> DenseArrayBase:
     """`array<i64: 1, 2>`, `array<i1: true>`, `array<f32: 1.5>`, `array<i8>`."""
-    element = draw(st.one_of(
-        integer_types(signedness=(Signedness.SIGNLESS,), widths=PACKABLE_INT_WIDTHS),
-        st.sampled_from((Float32Type(), Float64Type())),
-    ))
-    return DenseArrayBase.from_list(element, draw(st.lists(_element_values(element), max_size=4)))  # pyright: ignore[reportArgumentType]
+    element = draw(
+        st.one_of(
+            integer_types(signedness=(Signedness.SIGNLESS,), widths=PACKABLE_INT_WIDTHS),
+            st.sampled_from((Float32Type(), Float64Type())),
+        )
+    )
+    values = draw(st.lists(_element_values(element, decimal_only), max_size=4))
+    return DenseArrayBase.from_list(element, values)  # pyright: ignore[reportArgumentType, reportCallIssue]
 
 
 @_cached
@@ -336,7 +347,7 @@ def fastmath_attrs() -> st.SearchStrategy[arith.FastMathFlagsAttr]:
     """`#arith.fastmath<none>`, `<fast>`, `<nnan,contract>`, ..."""
     return st.one_of(
         st.sampled_from(("none", "fast")).map(arith.FastMathFlagsAttr),
-        st.sets(st.sampled_from(list(arith.FastMathFlag)), min_size=1).map(arith.FastMathFlagsAttr),
+        st.sets(st.sampled_from(list(FastMathFlag)), min_size=1).map(arith.FastMathFlagsAttr),
     )
 
 
@@ -360,9 +371,16 @@ def dialect_attrs() -> st.SearchStrategy[Attribute]:
 def attributes(max_leaves: int = 4) -> st.SearchStrategy[Attribute]:
     """Any attribute; arrays and dictionaries nest."""
     leaves = st.one_of(
-        integer_attrs(), float_attrs(), strings().map(StringAttr), st.booleans().map(BoolAttr.from_bool),
-        st.just(UnitAttr()), dense_elements_attrs(), dense_array_attrs(), types(max_leaves=2),
-        symbol_ref_attrs(), dialect_attrs(),
+        integer_attrs(),
+        float_attrs(),
+        strings().map(StringAttr),
+        st.booleans().map(BoolAttr.from_bool),
+        st.just(UnitAttr()),
+        dense_elements_attrs(),
+        dense_array_attrs(),
+        types(max_leaves=2),
+        symbol_ref_attrs(),
+        dialect_attrs(),
     )
 
     def extend(inner: st.SearchStrategy[Attribute]) -> st.SearchStrategy[Attribute]:
@@ -378,21 +396,20 @@ def attribute_dicts(
     return st.dictionaries(names(), values if values is not None else attributes(max_leaves=2), max_size=max_size)
 
 
-@_cached
-def discardable_attribute_dicts() -> st.SearchStrategy[dict[str, Attribute]]:
-    """Attribute dictionaries for registered ops: no key shadows a property name."""
-    keys = names().filter(lambda key: key not in _PROPERTY_NAMES)
-    return st.dictionaries(keys, attributes(max_leaves=2), max_size=2)
-
-
 # ---------------------------------------------------------------- operations
 
 _HINTS = ("x", "x", "x_1", "acc", "a.b", "a-b", "a$b", "_", "arg0", "a_")
 _FLOAT_BINARY = (arith.AddfOp, arith.SubfOp, arith.MulfOp, arith.DivfOp, arith.MaximumfOp, arith.MinnumfOp)
 _INT_BINARY_OVERFLOW = (arith.AddiOp, arith.SubiOp, arith.MuliOp, arith.ShLIOp)
 _INT_BINARY = (arith.AndIOp, arith.OrIOp, arith.XOrIOp, arith.DivSIOp, arith.RemUIOp, arith.MaxSIOp)
-_MATH_UNARY = (math_dialect.ExpOp, math_dialect.SqrtOp, math_dialect.LogOp, math_dialect.TanhOp,
-               math_dialect.AbsFOp, math_dialect.FloorOp)
+_MATH_UNARY = (
+    math_dialect.ExpOp,
+    math_dialect.SqrtOp,
+    math_dialect.LogOp,
+    math_dialect.TanhOp,
+    math_dialect.AbsFOp,
+    math_dialect.FloorOp,
+)
 _MATH_BINARY = (math_dialect.PowFOp, math_dialect.Atan2Op, math_dialect.CopySignOp)
 _INT_WIDTHS = (1, 8, 16, 32, 64)
 _FLOAT_EXTENSIONS = ((Float16Type(), Float32Type()), (Float32Type(), Float64Type()), (BFloat16Type(), Float64Type()))
@@ -430,7 +447,7 @@ class _ModuleBuilder:
 
     def _add(self, scope: _Scope, op: Operation, discardable_attrs: bool = False) -> Operation:
         if discardable_attrs and self.draw(st.integers(0, 4)) == 0:
-            op.attributes.update(self.draw(discardable_attribute_dicts()))
+            op.attributes.update(self.draw(attribute_dicts(max_size=2)))
         scope.block.add_op(op)
         self.ops_left -= 1
         for result in op.results:
@@ -482,7 +499,9 @@ class _ModuleBuilder:
         operands = self.draw(st.lists(st.sampled_from(scope.values), max_size=3)) if scope.values else []
         result_types = self.draw(st.lists(types(), max_size=3))
         attrs = self.draw(attribute_dicts(attributes()))
-        props = self.draw(st.dictionaries(st.sampled_from(("prop1", "prop2", "prop3")), attributes(2), max_size=2))
+        props: dict[str, Attribute] = self.draw(
+            st.dictionaries(st.sampled_from(("prop1", "prop2", "prop3")), attributes(2), max_size=2)
+        )
         regions: list[Region] = []
         if depth > 0 and self.ops_left > 2:
             regions = [self.region(scope, depth - 1) for _ in range(self.draw(st.integers(0, 2)))]
@@ -530,7 +549,7 @@ class _ModuleBuilder:
             predicate = self.draw(st.sampled_from(arith.CMPF_COMPARISON_OPERATIONS))
             fastmath = self._maybe_fastmath() or arith.FastMathFlagsAttr("none")
             op = arith.CmpfOp(self.value_of(scope, type_), self.value_of(scope, type_), predicate, fastmath)
-        self._add(scope, op)  # xDSL's custom printers of cmpi/cmpf drop discardable attributes
+        self._add(scope, op, discardable_attrs=True)
 
     def select(self, scope: _Scope) -> None:
         type_ = self.draw(st.one_of(scalar_types(), types(2)))
@@ -585,7 +604,7 @@ class _ModuleBuilder:
         elif arity == 2:
             op = self.draw(st.sampled_from(_MATH_BINARY))(self.value_of(scope, type_), self.value_of(scope, type_))
         else:
-            op = math_dialect.FmaOp(*(self.value_of(scope, type_) for _ in range(3)))
+            op = math_dialect.FmaOp(self.value_of(scope, type_), self.value_of(scope, type_), self.value_of(scope, type_))
         if (fastmath := self._maybe_fastmath()) is not None:
             # Some math builders file fastmath under the discardable attributes; it is a property.
             op.properties["fastmath"] = fastmath
@@ -599,8 +618,15 @@ class _ModuleBuilder:
     def fill(self, scope: _Scope, depth: int) -> None:
         """Appends up to four random ops (and what they need) to the scope's block."""
         makers: list[Callable[[_Scope], None]] = [
-            lambda s: self.test_op(s, depth), self.float_binary, self.int_binary, self.compare,
-            self.select, self.constant, self.cast, self.math, lambda s: self.test_op(s, depth),
+            lambda s: self.test_op(s, depth),
+            self.float_binary,
+            self.int_binary,
+            self.compare,
+            self.select,
+            self.constant,
+            self.cast,
+            self.math,
+            lambda s: self.test_op(s, depth),
         ]
         if self.in_function and self.functions:
             makers.append(self.call)
@@ -620,8 +646,14 @@ class _ModuleBuilder:
         """A `func.func` definition, or a private declaration."""
         inputs, outputs = signature.type.inputs.data, signature.type.outputs.data
         if declaration:
-            # xDSL's custom printer drops argument and result attributes of declarations.
-            op = func.FuncOp(signature.name, signature.type, Region(), "private")
+            op = func.FuncOp(
+                signature.name,
+                signature.type,
+                Region(),
+                "private",
+                arg_attrs=self._argument_attrs(len(inputs)),
+                res_attrs=self._argument_attrs(len(outputs)),
+            )
         else:
             block = Block(arg_types=inputs)
             for arg in block.args:
@@ -632,19 +664,22 @@ class _ModuleBuilder:
             block.add_op(func.ReturnOp(*(self.value_of(scope, t) for t in outputs)))
             self.in_function = False
             visibility = self.draw(st.sampled_from((None, "private", "public", "nested")))
-            op = func.FuncOp(signature.name, signature.type, Region(block), visibility,
-                             arg_attrs=self._argument_attrs(len(inputs)), res_attrs=self._argument_attrs(len(outputs)))
+            op = func.FuncOp(
+                signature.name,
+                signature.type,
+                Region(block),
+                visibility,
+                arg_attrs=self._argument_attrs(len(inputs)),
+                res_attrs=self._argument_attrs(len(outputs)),
+            )
         if self.draw(st.integers(0, 3)) == 0:
-            op.attributes.update(self.draw(discardable_attribute_dicts()))
+            op.attributes.update(self.draw(attribute_dicts(max_size=2)))
         return op
 
     def module(self, depth: int, taken: frozenset[str] = frozenset()) -> ModuleOp:
         """Functions, top-level ops and, rarely, a nested module; its symbols avoid `taken`."""
         free_names = symbol_names().filter(lambda n: n not in taken)
-        # xDSL prints `func.func @f() -> () -> ()` for one function-typed result: ambiguous.
-        function_types = st.builds(FunctionType.from_lists, st.lists(types(2), max_size=3),
-                                   st.lists(types(2), max_size=2)).filter(
-            lambda t: len(t.outputs) != 1 or not isinstance(t.outputs.data[0], FunctionType))
+        function_types = st.builds(FunctionType.from_lists, st.lists(types(2), max_size=3), st.lists(types(2), max_size=2))
         symbols = self.draw(st.lists(free_names, max_size=3, unique=True))
         self.functions = [_Signature(name, self.draw(function_types)) for name in symbols]
         block = Block()

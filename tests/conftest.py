@@ -1,0 +1,12 @@
+"""Hypothesis profiles: `dev` (default) and `ci` (derandomized); pick with HYPOTHESIS_PROFILE."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+# Property tests run at least 200 examples by default; tests keep their modules small instead.
+settings.register_profile("ci", max_examples=300, derandomize=True, deadline=None)
+settings.register_profile("dev", max_examples=200, deadline=None)
+settings.load_profile(os.getenv("HYPOTHESIS_PROFILE", "dev"))
