@@ -52,9 +52,10 @@ class AttributeCallbacks(_Base):
     def integer_attr(self, children: list[object]) -> Attribute:
         token, attr_type = children
         assert isinstance(token, Token)
-        value = parse_int(str(token))
         attr_type = attr_type or builtin.i64
+        value: int | None = None
         try:
+            value = parse_int(str(token))
             if isinstance(attr_type, builtin.AnyFloat):
                 is_bits = str(token).lstrip("+-").startswith("0x")
                 return builtin.FloatAttr(float_from_bits(value, attr_type) if is_bits else float(value), attr_type)

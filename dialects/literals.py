@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 
 import numpy as np
 from xdsl.dialects import builtin
@@ -13,6 +14,7 @@ _ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{2})|(.))", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 _SCALAR = r"true|false|[-+]?(?:0x[0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|inf|nan)"
 _DENSE_TOKEN = re.compile(rf"\s*(?:(\[)|(\])|(,)|({_SCALAR}|\(\s*(?:{_SCALAR})\s*,\s*(?:{_SCALAR})\s*\)))")
+_MAX_DENSE_BYTES = 1 << 32
 _FLOAT_BITS = {16: (np.uint16, np.float16), 32: (np.uint32, np.float32), 64: (np.uint64, np.float64)}
 
 
@@ -47,7 +49,12 @@ def decode_string(token: str) -> str:
 def parse_int(text: str) -> int:
     """A decimal or `0x` hexadecimal integer, optionally signed."""
     hexadecimal = text.lstrip("+-").startswith("0x")
-    return int(text, 16 if hexadecimal else 10)
+    if len(text) > 1000:  # far beyond any integer type; also Python's int() digit limit
+        raise LiteralError(f"integer literal of {len(text)} digits is too long")
+    try:
+        return int(text, 16 if hexadecimal else 10)
+    except ValueError:
+        raise LiteralError(f"'{text}' is not an integer") from None
 
 
 def float_from_bits(bits: int, float_type: builtin.AnyFloat) -> float:
@@ -134,7 +141,9 @@ def read_dense(text: str, attr_type: Attribute) -> builtin.DenseIntOrFPElementsA
     scalar_type = element.element_type if isinstance(element, builtin.ComplexType) else element
     if not isinstance(scalar_type, builtin.AnyFloat | builtin.IntegerType | builtin.IndexType):
         raise LiteralError(f"dense elements of {element} are not supported")
-    count = int(np.prod(shape)) if shape else 1
+    count = int(np.prod(shape, dtype=object)) if shape else 1
+    if count * element.compile_time_size > _MAX_DENSE_BYTES:  # pyright: ignore[reportAttributeAccessIssue]
+        raise LiteralError(f"{attr_type} is too large for dense elements (over {_MAX_DENSE_BYTES >> 30} GiB)")
     body = text[len("dense<") : -1].strip()
     if body.startswith('"0x'):
         return _dense_hex(body, attr_type, element, count)
@@ -149,7 +158,7 @@ def read_dense(text: str, attr_type: Attribute) -> builtin.DenseIntOrFPElementsA
     try:
         values = [_element_value(s, element, scalar_type) for s in scalars]  # pyright: ignore[reportArgumentType]
         return builtin.DenseIntOrFPElementsAttr.from_list(attr_type, values)  # pyright: ignore[reportArgumentType]
-    except (VerifyException, ValueError, OverflowError) as err:
+    except (VerifyException, ValueError, OverflowError, struct.error) as err:
         raise LiteralError(f"invalid dense literal for {attr_type}: {err}") from None
 
 

@@ -27,7 +27,7 @@ from tessel.dialects.attribute_syntax import AttributeCallbacks, symbol_name
 from tessel.dialects.diagnostics import ParseError, SourceLocation
 from tessel.dialects.literals import LiteralError, decode_string
 from tessel.dialects.syntax import SyntaxFragment
-from tessel.dialects.type_parser import TypeReader, TypeSyntaxError, delegate_to_xdsl
+from tessel.dialects.type_parser import NESTING_DEPTH, TypeReader, TypeSyntaxError, balanced_brackets, delegate_to_xdsl
 
 
 class _Scope:
@@ -218,9 +218,10 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
         assert name is not None
         if count is None:
             return name, 1
-        if int(count) < 1:
-            raise self.fail(f"result group '{name}:{count}' must have at least one result", count)
-        return name, int(count)
+        size = int(count) if len(count) < 10 else 0
+        if size < 1:
+            raise self.fail(f"result group '{name}:{count}' must have between 1 and 999999999 results", count)
+        return name, size
 
     def lookup_op(self, name: str, token: Token) -> type[Operation]:
         op_type = self.ctx.get_optional_op(name)
@@ -314,7 +315,7 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
             self.scope.blocks[label] = block
         elif self.scope.forward_blocks.pop(label, None) is None:
             raise self.fail(f"redefinition of block '^{label}'", label_token)
-        if not Block.is_default_block_name(label):
+        if Block.is_valid_name(label) and not Block.is_default_block_name(label):
             block.name_hint = label
         for token, arg_type in arguments or ():  # pyright: ignore[reportGeneralTypeIssues]
             self.define(token, (block.insert_arg(arg_type, len(block.args)),))
@@ -351,6 +352,7 @@ def _fragments() -> tuple[SyntaxFragment, ...]:
 @cache
 def _grammar(fragments: tuple[SyntaxFragment, ...]) -> str:
     core = resources.files("tessel.dialects").joinpath("core.lark").read_text()
+    core = core.replace("{balanced}", balanced_brackets(NESTING_DEPTH))
     roots = ["module_op", *(root for fragment in fragments for root in fragment.roots)]
     parts = [core, "?custom_op: " + " | ".join(roots)]
     parts += [fragment.grammar for fragment in fragments]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from io import StringIO
 
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp
+from xdsl.ir import Attribute, Operation
 from xdsl.printer import Printer
 
 from tessel.dialects.syntax import SyntaxFragment
@@ -23,15 +24,31 @@ class IRPrinter(Printer):
         self.print_generic_format = self.generic or not self._has_custom_form(op)
         super().print_op(op)
 
-    def _has_custom_form(self, op: Operation) -> bool:
-        from xdsl.dialects.builtin import ModuleOp
+    def print_attribute(self, attribute: Attribute) -> None:
+        if isinstance(attribute, DenseIntOrFPElementsAttr) and _splat_hides_bytes(attribute):
+            # xDSL would print one value for e.g. [0.0, -0.0]; the hex form keeps every bit
+            self.print_string(f'dense<"0x{attribute.data.data.hex().upper()}"> : ')
+            self.print_attribute(attribute.get_type())
+            return
+        super().print_attribute(attribute)
 
+    def _has_custom_form(self, op: Operation) -> bool:
         if isinstance(op, ModuleOp):
             return True
         for fragment in self.fragments:
             if type(op) in fragment.custom_format_ops:
                 return not fragment.needs_generic(op)
         return False
+
+
+def _splat_hides_bytes(attribute: DenseIntOrFPElementsAttr) -> bool:
+    """Values that compare equal (so xDSL prints a splat) but differ in their bits."""
+    data = attribute.data.data
+    count = len(attribute)
+    if count < 2:
+        return False
+    size = len(data) // count
+    return data != data[:size] * count and attribute.is_splat()
 
 
 def print_ir(op: Operation, fragments: tuple[SyntaxFragment, ...], *, generic: bool = False) -> str:

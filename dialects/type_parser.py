@@ -21,11 +21,14 @@ from xdsl.parser import Parser as XdslParser
 from xdsl.utils.exceptions import ParseError as XdslParseError
 from xdsl.utils.exceptions import VerifyException
 
+NESTING_DEPTH = 8
+"""How deeply `<...>` may nest inside one type or attribute token."""
+
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
 _ATOM = rf"(?:->|{_STRING}|[^<>\"])"
 
 
-def _balanced(depth: int) -> str:
+def balanced_brackets(depth: int) -> str:
     """A regex for `<...>` with up to `depth` levels of nested angle brackets, quotes and `->` inside."""
     inner = f"<{_ATOM}*>"
     for _ in range(depth - 1):
@@ -52,7 +55,7 @@ EXTRA: /(?:{string}|[^<>,"]|{balanced})+/
 %import common.WS
 %ignore WS
 """
-_TYPE_GRAMMAR = _TYPE_GRAMMAR_TEMPLATE.format(balanced=_balanced(3), string=_STRING)
+_TYPE_GRAMMAR = _TYPE_GRAMMAR_TEMPLATE.format(balanced=balanced_brackets(NESTING_DEPTH - 1), string=_STRING)
 
 _SCALARS: dict[str, Attribute] = {
     "index": builtin.IndexType(),

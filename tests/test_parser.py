@@ -498,3 +498,23 @@ def test_declaration_argument_attributes_are_kept() -> None:
     assert declaration.arg_attrs == builtin.ArrayAttr(
         [builtin.DictionaryAttr({"llvm.noalias": builtin.UnitAttr()}), builtin.DictionaryAttr({})]
     )
+
+
+def test_signed_zeros_in_dense_survive_printing() -> None:
+    text = '"test.op"() {a = dense<[0.0, -0.0]> : tensor<2xf32>} : () -> ()'
+    module = tessel.parse(text)
+    for generic in (False, True):
+        reparsed = tessel.parse(tessel.print_ir(module, generic=generic))
+        assert reparsed.body.block.first_op.attributes["a"] == module.body.block.first_op.attributes["a"]
+
+
+def test_deeply_nested_types_parse() -> None:
+    deep = "tuple<tuple<tuple<tuple<tuple<tuple<i32>>>>>>"
+    module = tessel.parse(f'"test.op"() : () -> {deep}')
+    assert str(module.body.block.first_op.results[0].type) == deep
+
+
+def test_numeric_block_labels_are_accepted() -> None:
+    module = tessel.parse('"test.op"() ({\n^0:\n  "test.termop"() : () -> ()\n}) : () -> ()')
+    (block,) = module.body.block.first_op.regions[0].blocks
+    assert block.name_hint is None and len(block.ops) == 1

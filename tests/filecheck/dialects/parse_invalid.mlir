@@ -133,7 +133,7 @@ func.func @result_count(%a: i32) {
 
 // -----
 
-// expected-error@+1 {{result group '%r:0' must have at least one result}}
+// expected-error@+1 {{result group '%r:0' must have between 1 and 999999999 results}}
 %r:0 = "test.op"() : () -> ()
 
 // -----
