@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tessel.dialects.diagnostics import ParseError
 
 from .helpers import parse_text, print_text
-from .strategies import modules
+from .op_strategies import modules
 
 _SNIPPETS = (
     """func.func @axpy(%a: f32, %x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {

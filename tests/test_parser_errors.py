@@ -101,7 +101,9 @@ SEMANTIC = {
     "integer_with_5000_digits": Case('"test.op"() {a = ' + "9" * 5000 + " : i32} : () -> ()", 1, 18, "5000 digits is too long"),
     "huge_splat": Case('"test.op"() {a = dense<1> : tensor<100000000000xi8>} : () -> ()', 1, 18, "too large for dense elements"),
     "float_in_integer_dense": Case('"test.op"() {a = dense<[1.0]> : tensor<1xi8>} : () -> ()', 1, 18, "'1.0' is not an integer"),
-    "empty_result_group": Case('%r:0 = "test.op"() : () -> ()', 1, 4, "result group '%r:0' must have between 1 and 999999999 results"),
+    "empty_result_group": Case(
+        '%r:0 = "test.op"() : () -> ()', 1, 4, "result group '%r:0' must have between 1 and 999999999 results"
+    ),
     "result_index_out_of_range": Case(
         '%r:2 = "test.op"() : () -> (i32, i32)\n"test.op"(%r#2) : (i32) -> ()',
         2,

@@ -7,7 +7,8 @@ from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, Modu
 from xdsl.dialects.test import TestOp
 
 from .helpers import assert_structurally_equal, parse_text, print_text, xdsl_parse
-from .strategies import dense_array_attrs, dense_elements_attrs, modules, strings
+from .op_strategies import modules
+from .strategies import dense_array_attrs, dense_elements_attrs, strings
 
 
 @given(module=modules())
