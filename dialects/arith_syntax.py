@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lark import Token
-from xdsl.dialects import arith
+from xdsl.dialects import arith, builtin
 from xdsl.dialects.arith import CMPF_COMPARISON_OPERATIONS, CMPI_COMPARISON_OPERATIONS
 from xdsl.ir import Attribute, Operation
 from xdsl.utils.exceptions import VerifyException
@@ -36,6 +36,9 @@ GRAMMAR = "\n".join(
 )
 
 
+_CONSTANT_VALUES = (builtin.IntegerAttr, builtin.FloatAttr, builtin.DenseIntOrFPElementsAttr, builtin.DenseResourceAttr)
+
+
 class ArithCallbacks(_Base):
     """Builds arith ops from their custom form."""
 
@@ -57,7 +60,9 @@ class ArithCallbacks(_Base):
     def arith_constant(self, children: list[object]) -> tuple[Operation, Token]:
         keyword, attributes, value = children
         assert isinstance(keyword, Token)
-        if not isinstance(value, arith.IntegerAttr | arith.FloatAttr | arith.DenseIntOrFPElementsAttr | arith.DenseResourceAttr):
+        if not isinstance(
+            value, builtin.IntegerAttr | builtin.FloatAttr | builtin.DenseIntOrFPElementsAttr | builtin.DenseResourceAttr
+        ):
             raise self.fail(f"'arith.constant' needs an integer, float or dense value, got {value}", keyword)
         op = arith.ConstantOp(value)
         if attributes:

@@ -53,17 +53,21 @@ class AttributeCallbacks(_Base):
         token, attr_type = children
         assert isinstance(token, Token)
         attr_type = attr_type or builtin.i64
-        value: int | None = None
         try:
             value = parse_int(str(token))
-            if isinstance(attr_type, builtin.AnyFloat):
-                is_bits = str(token).lstrip("+-").startswith("0x")
-                return builtin.FloatAttr(float_from_bits(value, attr_type) if is_bits else float(value), attr_type)
-            if not isinstance(attr_type, builtin.IntegerType | builtin.IndexType):
-                raise LiteralError(f"integer literal needs an integer, index or float type, got {attr_type}")
-            return builtin.IntegerAttr(value, attr_type)
         except LiteralError as err:
             raise self.fail(str(err), token) from None
+        if isinstance(attr_type, builtin.AnyFloat):
+            if not str(token).lstrip("+-").startswith("0x"):
+                return builtin.FloatAttr(float(value), attr_type)
+            try:
+                return builtin.FloatAttr(float_from_bits(value, attr_type), attr_type)
+            except LiteralError as err:
+                raise self.fail(str(err), token) from None
+        if not isinstance(attr_type, builtin.IntegerType | builtin.IndexType):
+            raise self.fail(f"integer literal needs an integer, index or float type, got {attr_type}", token)
+        try:
+            return builtin.IntegerAttr(value, attr_type)
         except VerifyException as err:
             raise self.fail(f"integer {value} does not fit {attr_type}: {err}", token) from None
 

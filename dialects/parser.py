@@ -8,15 +8,17 @@ references patched when their definition appears.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import cast
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from xdsl.context import Context
 from xdsl.dialects import builtin
+from xdsl.dialects.builtin import LocationAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.irdl import IRDLOperation
 from xdsl.parser import Parser as XdslParser
@@ -184,7 +186,9 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
 
     # ---- operations
     def operation(self, children: list[object]) -> Operation:
-        results, (op, op_token), location = children  # pyright: ignore[reportGeneralTypeIssues]
+        results, (op, op_token), location = cast(
+            tuple[list[tuple[Token, int]] | None, tuple[Operation, Token], Token | None], children
+        )
         first = op_token
         if results:
             first = results[0][0]
@@ -200,7 +204,7 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
         self.locations[op] = self.location(first)
         return op
 
-    def delegate_location(self, token: Token) -> Attribute:
+    def delegate_location(self, token: Token) -> LocationAttr:
         try:
             parsed = XdslParser(self.ctx, str(token)).parse_optional_location()
         except XdslParseError as err:
@@ -248,13 +252,23 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
         raise self.fail(f"expected an operation, got '{children[0]}'", children[0])
 
     def generic_op(self, children: list[object]) -> tuple[Operation, Token]:
-        name_token, uses, successors, properties, regions, attributes, function_type = children
-        assert isinstance(name_token, Token) and isinstance(function_type, builtin.FunctionType)
+        name_token, uses, successors, given_properties, regions, given_attributes, function_type = cast(
+            tuple[
+                Token,
+                list[Token] | None,
+                list[Block] | None,
+                dict[str, Attribute] | None,
+                list[Region] | None,
+                dict[str, Attribute] | None,
+                builtin.FunctionType,
+            ],
+            children,
+        )
         name = self.string_value(name_token)
         op_type = self.lookup_op(name, name_token)
-        operands = self.uses(uses, function_type.inputs.data, name_token, f"'{name}'")  # pyright: ignore[reportArgumentType]
-        properties = dict(properties or {})  # pyright: ignore[reportArgumentType]
-        attributes = dict(attributes or {})  # pyright: ignore[reportArgumentType]
+        operands = self.uses(uses, function_type.inputs.data, name_token, f"'{name}'")
+        properties = dict(given_properties or {})
+        attributes = dict(given_attributes or {})
         if issubclass(op_type, IRDLOperation):
             # like xDSL: properties written in the attribute dictionary are properties
             for prop in op_type.get_irdl_definition().properties:
@@ -265,8 +279,8 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
             result_types=function_type.outputs.data,
             properties=properties,
             attributes=attributes,
-            successors=successors or (),  # pyright: ignore[reportArgumentType]
-            regions=regions or (),  # pyright: ignore[reportArgumentType]
+            successors=successors or (),
+            regions=regions or (),
         )
         return op, name_token
 
@@ -301,7 +315,8 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
             scope.entry.add_ops(entry_ops)
             blocks.insert(0, scope.entry)
         # `{}` stays a region without blocks; `{ ^bb0: }` keeps its one empty block
-        self.scope = scope.parent  # pyright: ignore[reportAttributeAccessIssue]
+        assert scope.parent is not None, "a region always opens inside the top-level scope"
+        self.scope = scope.parent
         self._close_scope(scope, self.scope)
         return Region(blocks)
 
@@ -415,7 +430,7 @@ class IRParser:
         message += "; expected " + self._describe_expected(expected)
         return ParseError(message, SourceLocation(filename, line, column), text)
 
-    def _describe_expected(self, expected: set[str] | frozenset[str]) -> str:
+    def _describe_expected(self, expected: Iterable[str]) -> str:
         words = sorted({self._expected_names.get(name, name) for name in expected if name != "$END"})
         if not words:
             return "end of input"
