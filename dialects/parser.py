@@ -374,6 +374,14 @@ def _grammar(fragments: tuple[SyntaxFragment, ...]) -> str:
     return "\n".join(parts)
 
 
+@dataclass(frozen=True)
+class ParsedModule:
+    """A parsed module and the source location of each of its ops."""
+
+    module: builtin.ModuleOp
+    locations: dict[Operation, SourceLocation]
+
+
 @dataclass
 class IRParser:
     """Parses IR text into a builtin.module; owns one Lark parser and its callbacks."""
@@ -393,23 +401,26 @@ class IRParser:
             cache=True,  # Lark keeps the analysed tables in the temp dir, keyed by grammar hash
         )
         self._expected_names = {t.name: _describe_terminal(t.name, t.pattern) for t in self.lark.terminals}
-        self.locations: dict[Operation, SourceLocation] = {}
 
     @property
     def custom_format_ops(self) -> frozenset[type[Operation]]:
         return frozenset(op for fragment in self.fragments for op in fragment.custom_format_ops) | {builtin.ModuleOp}
 
     def parse(self, text: str, filename: str = "<string>") -> builtin.ModuleOp:
-        """Parse a whole module (not reentrant: one parse at a time per IRParser)."""
+        """Parse a whole module (custom or generic form); ParseError if the text is malformed."""
+        return self.parse_located(text, filename).module
+
+    def parse_located(self, text: str, filename: str = "<string>") -> ParsedModule:
+        """Parse a module and remember where each op was written (not reentrant: one parse at a time)."""
         self.callbacks.reset(filename, text)
         try:
             module = self.lark.parse(text)
+            assert isinstance(module, builtin.ModuleOp)
+            return ParsedModule(module, self.callbacks.locations)
         except UnexpectedInput as err:
             raise self._syntax_error(err, filename, text) from None
         finally:
-            self.locations = self.callbacks.locations
-        assert isinstance(module, builtin.ModuleOp)
-        return module
+            self.callbacks.reset("<string>", "")  # hold no IR between parses
 
     def _syntax_error(self, err: UnexpectedInput, filename: str, text: str) -> ParseError:
         line, column = err.line, err.column

@@ -343,11 +343,11 @@ def test_empty_region_has_no_blocks() -> None:
 
 def test_operation_locations_are_recorded() -> None:
     parser = tessel.default_parser()
-    module = parser.parse("func.func @f(%a: i32) {\n  %0 = arith.addi %a, %a : i32\n  func.return\n}", "m.mlir")
-    add = next(op for op in module.walk() if isinstance(op, arith.AddiOp))
-    ret = next(op for op in module.walk() if isinstance(op, func.ReturnOp))
-    assert parser.locations[add] == SourceLocation("m.mlir", 2, 3)
-    assert parser.locations[ret] == SourceLocation("m.mlir", 3, 3)
+    parsed = parser.parse_located("func.func @f(%a: i32) {\n  %0 = arith.addi %a, %a : i32\n  func.return\n}", "m.mlir")
+    add = next(op for op in parsed.module.walk() if isinstance(op, arith.AddiOp))
+    ret = next(op for op in parsed.module.walk() if isinstance(op, func.ReturnOp))
+    assert parsed.locations[add] == SourceLocation("m.mlir", 2, 3)
+    assert parsed.locations[ret] == SourceLocation("m.mlir", 3, 3)
 
 
 # ---- attributes and types one by one, against xDSL's parser

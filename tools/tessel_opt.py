@@ -69,8 +69,8 @@ class Driver:
 
     def run_chunk(self, text: str) -> ChunkResult:
         try:
-            module = self.parser.parse(text, self.filename)
-            locations = dict(self.parser.locations)
+            parsed = self.parser.parse_located(text, self.filename)
+            module, locations = parsed.module, parsed.locations
             verify_located(module, locations, text)
             self._run_passes(module, locations, text)
         except IRError as err:
