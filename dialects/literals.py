@@ -141,12 +141,16 @@ def read_dense(text: str, attr_type: Attribute) -> builtin.DenseIntOrFPElementsA
     scalar_type = element.element_type if isinstance(element, builtin.ComplexType) else element
     if not isinstance(scalar_type, builtin.AnyFloat | builtin.IntegerType | builtin.IndexType):
         raise LiteralError(f"dense elements of {element} are not supported")
+    try:
+        element_size: int = element.compile_time_size  # pyright: ignore[reportAttributeAccessIssue]
+    except NotImplementedError:
+        raise LiteralError(f"dense elements of {element} are not supported (no packed layout)") from None
     count = int(np.prod(shape, dtype=object)) if shape else 1
-    if count * element.compile_time_size > _MAX_DENSE_BYTES:  # pyright: ignore[reportAttributeAccessIssue]
+    if count * element_size > _MAX_DENSE_BYTES:
         raise LiteralError(f"{attr_type} is too large for dense elements (over {_MAX_DENSE_BYTES >> 30} GiB)")
     body = text[len("dense<") : -1].strip()
     if body.startswith('"0x'):
-        return _dense_hex(body, attr_type, element, count)
+        return _dense_hex(body, attr_type, element_size, count)
     if not body:  # `dense<>`, how xDSL prints zero elements
         if count != 0:
             raise LiteralError(f"empty dense literal but {attr_type} has {count} elements")
@@ -162,12 +166,11 @@ def read_dense(text: str, attr_type: Attribute) -> builtin.DenseIntOrFPElementsA
         raise LiteralError(f"invalid dense literal for {attr_type}: {err}") from None
 
 
-def _dense_hex(body: str, attr_type: Attribute, element: Attribute, count: int) -> builtin.DenseIntOrFPElementsAttr:
+def _dense_hex(body: str, attr_type: Attribute, element_size: int, count: int) -> builtin.DenseIntOrFPElementsAttr:
     try:
         raw = bytes.fromhex(body[3:-1])
     except ValueError:
         raise LiteralError(f"invalid hexadecimal dense literal {body}") from None
-    element_size = element.compile_time_size  # pyright: ignore[reportAttributeAccessIssue]
     if len(raw) == element_size and count > 1:
         raw *= count  # a splat, stored expanded as DenseIntOrFPElementsAttr.from_list does
     if len(raw) != element_size * count:
@@ -183,5 +186,7 @@ def read_dense_array(element_type: Attribute, values: str) -> builtin.DenseArray
     try:
         data = [_scalar_value(text, element_type) for text in texts]
         return builtin.DenseArrayBase.from_list(element_type, data)  # pyright: ignore[reportArgumentType]
-    except (VerifyException, ValueError, OverflowError) as err:
+    except NotImplementedError:
+        raise LiteralError(f"array<...> of {element_type} is not supported (no packed layout)") from None
+    except (VerifyException, ValueError, OverflowError, struct.error) as err:
         raise LiteralError(f"invalid array<{element_type}: ...> literal: {err}") from None

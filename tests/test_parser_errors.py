@@ -101,6 +101,8 @@ SEMANTIC = {
     "integer_with_5000_digits": Case('"test.op"() {a = ' + "9" * 5000 + " : i32} : () -> ()", 1, 18, "5000 digits is too long"),
     "huge_splat": Case('"test.op"() {a = dense<1> : tensor<100000000000xi8>} : () -> ()', 1, 18, "too large for dense elements"),
     "float_in_integer_dense": Case('"test.op"() {a = dense<[1.0]> : tensor<1xi8>} : () -> ()', 1, 18, "'1.0' is not an integer"),
+    "unpackable_dense_element": Case('"test.op"() {e = dense<> : tensor<0xi88>} : () -> ()', 1, 18, "no packed layout"),
+    "unpackable_array_element": Case('"test.op"() {e = array<i88: 1>} : () -> ()', 1, 18, "no packed layout"),
     "empty_result_group": Case(
         '%r:0 = "test.op"() : () -> ()', 1, 4, "result group '%r:0' must have between 1 and 999999999 results"
     ),
