@@ -15,13 +15,19 @@ from xdsl.dialects.test import Test
 from xdsl.dialects.vector import Vector
 from xdsl.ir import Dialect
 
+from tessel.dialects.graph import Graph
+
 # xDSL's dialects that tessel IR reuses; `test` is MLIR's structural test dialect.
 XDSL_DIALECTS: tuple[Dialect, ...] = (Builtin, Func, Arith, Math, Scf, Cf, MemRef, Vector, LLVM, Test)
+
+
+# tessel's own dialects.
+TESSEL_DIALECTS: tuple[Dialect, ...] = (Graph,)
 
 
 def make_context() -> Context:
     """A fresh context with every dialect tessel knows loaded."""
     ctx = Context()
-    for dialect in XDSL_DIALECTS:
+    for dialect in (*XDSL_DIALECTS, *TESSEL_DIALECTS):
         ctx.load_dialect(dialect)
     return ctx

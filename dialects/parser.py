@@ -359,9 +359,9 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
 
 
 def _fragments() -> tuple[SyntaxFragment, ...]:
-    from tessel.dialects import arith_syntax, func_syntax, math_syntax
+    from tessel.dialects import arith_syntax, func_syntax, graph, math_syntax
 
-    return (func_syntax.FRAGMENT, arith_syntax.FRAGMENT, math_syntax.FRAGMENT)
+    return (func_syntax.FRAGMENT, arith_syntax.FRAGMENT, math_syntax.FRAGMENT, graph.FRAGMENT)
 
 
 @cache

@@ -15,6 +15,7 @@
 // DIALECTS-NEXT:   builtin
 // DIALECTS-NEXT:   cf
 // DIALECTS-NEXT:   func
+// DIALECTS-NEXT:   graph
 // DIALECTS-NEXT:   llvm
 // DIALECTS-NEXT:   math
 // DIALECTS-NEXT:   memref
