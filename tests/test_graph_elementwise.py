@@ -90,13 +90,11 @@ def test_integer_division_truncates_toward_zero() -> None:
 
 def test_leaky_relu_and_clip_properties() -> None:
     x = np.array([-2.0, -0.5, 0.5, 2.0], np.float32)
-    leaky = function_of([tensor(4)], lambda v: ew.LeakyReluOp(v, alpha=builtin.FloatAttr(0.25, builtin.f64)))
+    leaky = function_of([tensor(4)], lambda v: ew.LeakyReluOp(v, alpha=0.25))
     np.testing.assert_allclose(run_function(leaky, "f", [x])[0], [-0.5, -0.125, 0.5, 2.0])
     default = function_of([tensor(4)], ew.LeakyReluOp)
     np.testing.assert_allclose(run_function(default, "f", [x])[0], [-0.02, -0.005, 0.5, 2.0], rtol=1e-6)
-    clip = function_of(
-        [tensor(4)], lambda v: ew.ClipOp(v, min=builtin.FloatAttr(-1.0, builtin.f64), max=builtin.FloatAttr(1.0, builtin.f64))
-    )
+    clip = function_of([tensor(4)], lambda v: ew.ClipOp(v, min=-1.0, max=1.0))
     np.testing.assert_allclose(run_function(clip, "f", [x])[0], [-1.0, -0.5, 0.5, 1.0])
 
 

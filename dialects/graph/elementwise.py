@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects import builtin
+from xdsl.ir import SSAValue
 from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, result_def, traits_def
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
@@ -17,15 +18,16 @@ _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 class UnaryElementwiseOp(GraphOp):
-    """y[i] = f(x[i]); the result has the input's type."""
+    """y[i] = f(x[i]); the result has the input's type. Float parameters are keyword arguments."""
 
     PATTERN_KIND: ClassVar[OpPatternKind] = OpPatternKind.ELEMWISE
     input = operand_def(builtin.TensorType)
     result = result_def(builtin.TensorType)
     traits = traits_def(Pure())
 
-    def __init__(self, input: builtin.SSAValue, **properties: builtin.Attribute):
-        super().__init__(operands=[input], result_types=[input.type], properties=properties)
+    def __init__(self, input: SSAValue, **properties: float | None):
+        given = {k: builtin.FloatAttr(float(v), builtin.f64) for k, v in properties.items() if v is not None}
+        super().__init__(operands=[input], result_types=[input.type], properties=given)
 
     def infer_result_types(self) -> list[builtin.TensorType]:
         return [tensor_type(self.input.type, self.name)]
@@ -148,7 +150,7 @@ class BinaryBroadcastOp(GraphOp):
     result = result_def(builtin.TensorType)
     traits = traits_def(Pure())
 
-    def __init__(self, lhs: builtin.SSAValue, rhs: builtin.SSAValue):
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
         super().__init__(operands=[lhs, rhs], result_types=[_broadcast_type(self.name, lhs.type, rhs.type)])
 
     def infer_result_types(self) -> list[builtin.TensorType]:
