@@ -29,7 +29,7 @@ def test_builder_reports_unknown_ops_and_duplicate_inputs() -> None:
     g = GraphBuilder()
     g.input("x", (1,))
     with pytest.raises(AttributeError, match="graph builder has no op 'conv3d'; graph ops: .*relu"):
-        g.conv3d
+        g.conv3d(g.input("y", (1,)))
     with pytest.raises(ValueError, match="input 'x' is defined twice"):
         g.input("x", (2,))
     with pytest.raises(ValueError, match="needs at least one output"):
