@@ -361,7 +361,7 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
 def _fragments() -> tuple[SyntaxFragment, ...]:
     from tessel.dialects import arith_syntax, func_syntax, graph, math_syntax
 
-    return (func_syntax.FRAGMENT, arith_syntax.FRAGMENT, math_syntax.FRAGMENT, graph.FRAGMENT)
+    return (func_syntax.FRAGMENT, arith_syntax.FRAGMENT, math_syntax.FRAGMENT, *graph.FRAGMENTS)
 
 
 @cache

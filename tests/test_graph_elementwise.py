@@ -18,6 +18,7 @@ from tessel.dialects.graph import elementwise as ew
 from tessel.dialects.graph.base import OpPatternKind, broadcast_shapes
 from tessel.dialects.graph.interpreter import run_function
 
+from .graph_strategies import elementwise_programs
 from .helpers import assert_structurally_equal
 
 F32 = builtin.f32
@@ -149,32 +150,6 @@ def test_every_graph_op_has_a_pattern_kind_and_semantics() -> None:
 
 
 # ---- property: random chains of elementwise ops print, read back, and compute what numpy computes
-
-UNARY_SAFE = [ew.ReluOp, ew.SigmoidOp, ew.TanhOp, ew.GeluOp, ew.LeakyReluOp]
-BINARY_SAFE = [ew.AddOp, ew.SubOp, ew.MulOp, ew.MaxOp, ew.MinOp]
-
-
-@st.composite
-def elementwise_programs(draw: st.DrawFn) -> tuple[builtin.ModuleOp, list[tuple[int, ...]]]:
-    rank = draw(st.integers(1, 3))
-    full = tuple(draw(st.lists(st.integers(1, 4), min_size=rank, max_size=rank)))
-    input_shapes = [full] + [
-        tuple(d if draw(st.booleans()) else 1 for d in full[draw(st.integers(0, rank - 1)) :])
-        for _ in range(draw(st.integers(0, 2)))
-    ]
-    block = Block(arg_types=[tensor(*s) for s in input_shapes])
-    values = list(block.args)
-    for _ in range(draw(st.integers(1, 8))):
-        if draw(st.booleans()):
-            op = draw(st.sampled_from(UNARY_SAFE))(draw(st.sampled_from(values)))
-        else:
-            op = draw(st.sampled_from(BINARY_SAFE))(draw(st.sampled_from(values)), draw(st.sampled_from(values)))
-        block.add_op(op)
-        values.append(op.results[0])
-    result = values[-1]
-    block.add_op(func.ReturnOp(result))
-    function = func.FuncOp("f", ([a.type for a in block.args], [result.type]), Region(block))
-    return builtin.ModuleOp([function]), input_shapes
 
 
 def numpy_reference(module: builtin.ModuleOp, inputs: list[np.ndarray]) -> np.ndarray:

@@ -95,7 +95,9 @@ def _list_passes() -> str:
     registry = default_registry()
     lines = ["Available passes:"]
     for name in registry.names():
-        options = ", ".join(f"{o.name}: {o.expected_type}" for o in registry.options(name))
+        options = ", ".join(
+            f"{o.name.replace('_', '-')}: {o.expected_type.strip(chr(39))} = {o.default_value}" for o in registry.options(name)
+        )
         lines.append(f"  {name}" + (f"  {{{options}}}" if options else ""))
     return "\n".join(lines) + "\n"
 

@@ -6,14 +6,26 @@ and carry numpy reference semantics (`evaluate`) that the interpreter runs.
 
 from xdsl.ir import Dialect
 
+from tessel.dialects.graph import constant_syntax, fused
 from tessel.dialects.graph.base import GraphOp, OpPatternKind
 from tessel.dialects.graph.elementwise import ELEMENTWISE_OPS
+from tessel.dialects.graph.fused import FusedOp, YieldOp
+from tessel.dialects.graph.nn import NN_OPS
+from tessel.dialects.graph.pool import POOL_OPS
+from tessel.dialects.graph.reduce import REDUCE_OPS
+from tessel.dialects.graph.shape import SHAPE_OPS, ConstantOp
 from tessel.dialects.graph.syntax import make_fragment
 
-GRAPH_OPS: tuple[type[GraphOp], ...] = (*ELEMENTWISE_OPS,)
+# Operators with reference semantics.
+GRAPH_OPS: tuple[type[GraphOp], ...] = (*ELEMENTWISE_OPS, *SHAPE_OPS, ConstantOp, *NN_OPS, *POOL_OPS, *REDUCE_OPS)
 
-Graph = Dialect("graph", list(GRAPH_OPS), [])
+Graph = Dialect("graph", [*GRAPH_OPS, FusedOp, YieldOp], [])
 
-FRAGMENT = make_fragment(GRAPH_OPS)
+# Every op but graph.constant shares the generic graph form; constant and fused have their own.
+FRAGMENTS = (
+    make_fragment((*ELEMENTWISE_OPS, *SHAPE_OPS, *NN_OPS, *POOL_OPS, *REDUCE_OPS)),
+    constant_syntax.FRAGMENT,
+    fused.FRAGMENT,
+)
 
-__all__ = ["FRAGMENT", "GRAPH_OPS", "Graph", "GraphOp", "OpPatternKind"]
+__all__ = ["FRAGMENTS", "GRAPH_OPS", "ConstantOp", "FusedOp", "Graph", "GraphOp", "OpPatternKind", "YieldOp"]

@@ -6,10 +6,30 @@ from collections.abc import Sequence
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
+from xdsl.interpreter import (
+    Interpreter,
+    InterpreterFunctions,
+    PythonValues,
+    ReturnedValues,
+    impl,
+    impl_terminator,
+    register_impls,
+)
 from xdsl.interpreters.func import FuncFunctions
 
-from tessel.dialects.graph import GRAPH_OPS, GraphOp
+from tessel.dialects.graph import GRAPH_OPS, FusedOp, GraphOp, YieldOp
+
+
+class _FusedFunctions(InterpreterFunctions):
+    """A fused group runs its body; graph.yield hands back the group's results."""
+
+    @impl(FusedOp)
+    def run_fused(self, interpreter: Interpreter, op: FusedOp, args: PythonValues) -> PythonValues:
+        return interpreter.run_ssacfg_region(op.body, args, "graph.fused")
+
+    @impl_terminator(YieldOp)
+    def run_yield(self, interpreter: Interpreter, op: YieldOp, args: PythonValues) -> tuple[ReturnedValues, PythonValues]:
+        return ReturnedValues(args), ()
 
 
 def _graph_functions() -> type[InterpreterFunctions]:
@@ -21,7 +41,7 @@ def _graph_functions() -> type[InterpreterFunctions]:
             return op.evaluate(*(np.asarray(a) for a in args))
 
         namespace[f"run_{op_type.__name__}"] = impl(op_type)(run)
-    return register_impls(type("GraphFunctions", (InterpreterFunctions,), namespace))
+    return register_impls(type("GraphFunctions", (_FusedFunctions,), namespace))
 
 
 GraphFunctions = _graph_functions()

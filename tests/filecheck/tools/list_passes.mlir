@@ -7,6 +7,7 @@
 // CHECK-NEXT:    convert-scf-to-cf
 // CHECK-NEXT:    cse
 // CHECK-NEXT:    dce
+// CHECK-NEXT:    fuse-ops  {max-group-size: int = 256}
 // CHECK-NEXT:    licm
 // CHECK-NEXT:    reconcile-unrealized-casts
 
