@@ -39,3 +39,43 @@ def elementwise_programs(draw: st.DrawFn) -> tuple[builtin.ModuleOp, list[tuple[
     block.add_op(func.ReturnOp(result))
     function = func.FuncOp("f", ([a.type for a in block.args], [result.type]), Region(block))
     return builtin.ModuleOp([function]), input_shapes
+
+
+@st.composite
+def mixed_dags(draw: st.DrawFn) -> tuple[builtin.ModuleOp, list[tuple[int, ...]]]:
+    """A random DAG over [1, C, S, S] values mixing every pattern kind fuse-ops distinguishes:
+    conv2d and max_pool2d (out-elemwise-fusable), elementwise, broadcast (bias add),
+    injective (transpose), reductions and softmax (opaque). Returns the module and input shapes."""
+    from tessel.dialects.graph import nn, pool, reduce, shape
+
+    channels, size = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    full = (1, channels, size, size)
+    input_shapes = [full, (channels, channels, 3, 3), (channels, 1, 1)]
+    block = Block(arg_types=[tensor(*s) for s in input_shapes])
+    data, weight, bias = block.args
+    values = [data]
+    for _ in range(draw(st.integers(1, 10))):
+        x = draw(st.sampled_from(values))
+        y = draw(st.sampled_from(values))
+        kind = draw(st.sampled_from(["conv", "pool", "relu", "sigmoid", "add", "bias", "transpose", "reduce", "softmax"]))
+        ops = {
+            "conv": lambda: [nn.Conv2dOp(x, weight, padding=[1, 1, 1, 1])],
+            "pool": lambda: [pool.MaxPool2dOp(x, kernel=[3, 3], padding=[1, 1, 1, 1])],
+            "relu": lambda: [ew.ReluOp(x)],
+            "sigmoid": lambda: [ew.SigmoidOp(x)],
+            "add": lambda: [ew.AddOp(x, y)],
+            "bias": lambda: [ew.AddOp(x, bias)],
+            "transpose": lambda: [shape.TransposeOp(x, perm=[0, 1, 3, 2])],
+            "softmax": lambda: [nn.SoftmaxOp(x, axis=1)],
+        }
+        if kind == "reduce":
+            total = reduce.ReduceSumOp(x, axes=[2, 3], keepdims=True)
+            new_ops = [total, ew.AddOp(x, total.results[0])]  # broadcast back to the full shape
+        else:
+            new_ops = ops[kind]()
+        block.add_ops(new_ops)
+        values.append(new_ops[-1].results[0])
+    outputs = [values[-1]] + ([draw(st.sampled_from(values[1:]))] if draw(st.booleans()) and len(values) > 2 else [])
+    block.add_op(func.ReturnOp(*outputs))
+    function = func.FuncOp("f", ([a.type for a in block.args], [o.type for o in outputs]), Region(block))
+    return builtin.ModuleOp([function]), input_shapes

@@ -13,7 +13,7 @@ from tessel.dialects.graph import FusedOp, GraphOp, OpPatternKind
 from tessel.dialects.graph.interpreter import run_function
 from tessel.passes.fuse_ops import FuseOps
 
-from .graph_strategies import elementwise_programs
+from .graph_strategies import elementwise_programs, mixed_dags
 
 
 def fused_groups(module: builtin.ModuleOp) -> list[list[str]]:
@@ -46,7 +46,10 @@ def test_elementwise_chain_becomes_one_group() -> None:
     assert fused_groups(module) == [["graph.add", "graph.relu", "graph.exp"]]
     fused = next(op for op in module.walk() if isinstance(op, FusedOp))
     assert fused.pattern_kind == OpPatternKind.BROADCAST
-    assert [a.type for a in fused.body.block.args] == [builtin.TensorType(builtin.f32, [2, 3]), builtin.TensorType(builtin.f32, [3])]
+    assert [a.type for a in fused.body.block.args] == [
+        builtin.TensorType(builtin.f32, [2, 3]),
+        builtin.TensorType(builtin.f32, [3]),
+    ]
 
 
 def test_a_value_leaving_the_function_ends_a_group() -> None:
@@ -99,3 +102,47 @@ def test_fuse_ops_preserves_semantics(program: tuple[builtin.ModuleOp, list[tupl
     again = module.clone()
     FuseOps().apply(Context(), again)
     assert tessel.print_ir(again) == tessel.print_ir(module)
+
+
+@given(program=mixed_dags(), seed=st.integers(0, 2**32 - 1))
+def test_fuse_ops_preserves_semantics_of_mixed_graphs(program: tuple[builtin.ModuleOp, list[tuple[int, ...]]], seed: int) -> None:
+    module, shapes = program
+    module.verify()
+    rng = np.random.default_rng(seed)
+    inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    expected = run_function(module.clone(), "f", inputs)
+    FuseOps().apply(Context(), module)
+    module.verify()
+    actual = run_function(module, "f", inputs)
+    for got, want in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    for fused in (op for op in module.walk() if isinstance(op, FusedOp)):
+        kinds = [op.PATTERN_KIND for op in fused.body.block.ops if isinstance(op, GraphOp)]
+        assert OpPatternKind.OPAQUE not in kinds, "an opaque op was fused"
+        assert sum(k == OpPatternKind.OUT_ELEMWISE_FUSABLE for k in kinds) <= 1, "two anchors in one group"
+
+
+CONV_BLOCK = """func.func @conv_block(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x3x3xf32>, %b: tensor<2x1x1xf32>) -> tensor<1x2x4x4xf32> {
+  %0 = graph.conv2d %x, %w {padding = [1, 1, 1, 1]} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>
+  %1 = graph.add %0, %b : (tensor<1x2x4x4xf32>, tensor<2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %2 = graph.relu %1 : tensor<1x2x4x4xf32>
+  %3 = graph.softmax %2 {axis = 1} : tensor<1x2x4x4xf32>
+  func.return %3 : tensor<1x2x4x4xf32>
+}"""
+
+
+def test_conv2d_takes_its_bias_and_activation_but_not_softmax() -> None:
+    module = fuse(CONV_BLOCK)
+    assert fused_groups(module) == [["graph.conv2d", "graph.add", "graph.relu"]]
+    fused = next(op for op in module.walk() if isinstance(op, FusedOp))
+    assert fused.pattern_kind == OpPatternKind.OUT_ELEMWISE_FUSABLE
+    assert top_level_graph_ops(module) == ["graph.softmax"]
+
+
+def test_two_convolutions_stay_in_separate_groups() -> None:
+    text = CONV_BLOCK.replace(
+        "%3 = graph.softmax %2 {axis = 1} : tensor<1x2x4x4xf32>",
+        "%3 = graph.conv2d %2, %w {padding = [1, 1, 1, 1]} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>",
+    )
+    groups = fused_groups(fuse(text))
+    assert groups == [["graph.conv2d", "graph.add", "graph.relu"]]
