@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 from xdsl.dialects import builtin, func
-from xdsl.ir import Block, Region
+from xdsl.ir import Block, Operation, Region, SSAValue
 
 from tessel.dialects.graph import elementwise as ew
 
@@ -41,13 +41,35 @@ def elementwise_programs(draw: st.DrawFn) -> tuple[builtin.ModuleOp, list[tuple[
     return builtin.ModuleOp([function]), input_shapes
 
 
+def _mixed_op(kind: str, x: SSAValue, y: SSAValue, weight: SSAValue, bias: SSAValue) -> list[Operation]:
+    """The op(s) of one step of `mixed_dags`; every result has x's [1, C, S, S] shape."""
+    from tessel.dialects.graph import nn, pool, reduce, shape
+
+    if kind == "conv":
+        return [nn.Conv2dOp(x, weight, padding=[1, 1, 1, 1])]
+    if kind == "pool":
+        return [pool.MaxPool2dOp(x, kernel=[3, 3], padding=[1, 1, 1, 1])]
+    if kind == "relu":
+        return [ew.ReluOp(x)]
+    if kind == "sigmoid":
+        return [ew.SigmoidOp(x)]
+    if kind == "add":
+        return [ew.AddOp(x, y)]
+    if kind == "bias":
+        return [ew.AddOp(x, bias)]
+    if kind == "transpose":
+        return [shape.TransposeOp(x, perm=[0, 1, 3, 2])]
+    if kind == "softmax":
+        return [nn.SoftmaxOp(x, axis=1)]
+    total = reduce.ReduceSumOp(x, axes=[2, 3], keepdims=True)
+    return [total, ew.AddOp(x, total.results[0])]  # broadcast back to the full shape
+
+
 @st.composite
 def mixed_dags(draw: st.DrawFn) -> tuple[builtin.ModuleOp, list[tuple[int, ...]]]:
     """A random DAG over [1, C, S, S] values mixing every pattern kind fuse-ops distinguishes:
     conv2d and max_pool2d (out-elemwise-fusable), elementwise, broadcast (bias add),
     injective (transpose), reductions and softmax (opaque). Returns the module and input shapes."""
-    from tessel.dialects.graph import nn, pool, reduce, shape
-
     channels, size = draw(st.integers(1, 3)), draw(st.integers(1, 4))
     full = (1, channels, size, size)
     input_shapes = [full, (channels, channels, 3, 3), (channels, 1, 1)]
@@ -58,21 +80,7 @@ def mixed_dags(draw: st.DrawFn) -> tuple[builtin.ModuleOp, list[tuple[int, ...]]
         x = draw(st.sampled_from(values))
         y = draw(st.sampled_from(values))
         kind = draw(st.sampled_from(["conv", "pool", "relu", "sigmoid", "add", "bias", "transpose", "reduce", "softmax"]))
-        ops = {
-            "conv": lambda: [nn.Conv2dOp(x, weight, padding=[1, 1, 1, 1])],
-            "pool": lambda: [pool.MaxPool2dOp(x, kernel=[3, 3], padding=[1, 1, 1, 1])],
-            "relu": lambda: [ew.ReluOp(x)],
-            "sigmoid": lambda: [ew.SigmoidOp(x)],
-            "add": lambda: [ew.AddOp(x, y)],
-            "bias": lambda: [ew.AddOp(x, bias)],
-            "transpose": lambda: [shape.TransposeOp(x, perm=[0, 1, 3, 2])],
-            "softmax": lambda: [nn.SoftmaxOp(x, axis=1)],
-        }
-        if kind == "reduce":
-            total = reduce.ReduceSumOp(x, axes=[2, 3], keepdims=True)
-            new_ops = [total, ew.AddOp(x, total.results[0])]  # broadcast back to the full shape
-        else:
-            new_ops = ops[kind]()
+        new_ops = _mixed_op(kind, x, y, weight, bias)
         block.add_ops(new_ops)
         values.append(new_ops[-1].results[0])
     outputs = [values[-1]] + ([draw(st.sampled_from(values[1:]))] if draw(st.booleans()) and len(values) > 2 else [])

@@ -122,7 +122,8 @@ def test_fuse_ops_preserves_semantics_of_mixed_graphs(program: tuple[builtin.Mod
         assert sum(k == OpPatternKind.OUT_ELEMWISE_FUSABLE for k in kinds) <= 1, "two anchors in one group"
 
 
-CONV_BLOCK = """func.func @conv_block(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x3x3xf32>, %b: tensor<2x1x1xf32>) -> tensor<1x2x4x4xf32> {
+CONV_BLOCK = """func.func @conv_block(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x3x3xf32>, %b: tensor<2x1x1xf32>)
+    -> tensor<1x2x4x4xf32> {
   %0 = graph.conv2d %x, %w {padding = [1, 1, 1, 1]} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>
   %1 = graph.add %0, %b : (tensor<1x2x4x4xf32>, tensor<2x1x1xf32>) -> tensor<1x2x4x4xf32>
   %2 = graph.relu %1 : tensor<1x2x4x4xf32>
