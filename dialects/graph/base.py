@@ -142,3 +142,19 @@ def broadcast_shapes(a: Sequence[int], b: Sequence[int], what: str) -> tuple[int
             )
         result.append(max(x, y) if 1 not in (x, y) else x * y)
     return tuple(reversed(result))
+
+
+def normalize_axis(axis: int, rank: int, what: str, inclusive: bool = False) -> int:
+    """An axis in [-rank, rank) (or [-rank, rank] if `inclusive`) as a non-negative index."""
+    high = rank + 1 if inclusive else rank
+    if not -rank <= axis < high:
+        raise VerifyException(f"{what} {axis} is out of range for rank {rank} (expected {-rank} <= axis < {high})")
+    return axis + rank if axis < 0 else axis
+
+
+def normalize_axes(axes: Sequence[int], rank: int, what: str) -> list[int]:
+    """Distinct axes, each in [-rank, rank), as non-negative indices."""
+    normalized = [normalize_axis(a, rank, what) for a in axes]
+    if len(set(normalized)) != len(normalized):
+        raise VerifyException(f"{what} {list(axes)} name an axis twice")
+    return normalized

@@ -30,10 +30,12 @@ def element_type(dtype: np.dtype | str | type) -> Attribute:
 
 
 def numpy_dtype(element: Attribute) -> np.dtype:
-    """The numpy dtype of an IR element type (i1 is bool)."""
-    if element not in _TO_NUMPY:
-        raise ValueError(f"no numpy dtype for element type {element}")
-    return _TO_NUMPY[element]
+    """The numpy dtype of an IR element type (i1 is bool; index is int64)."""
+    if element in _TO_NUMPY:
+        return _TO_NUMPY[element]
+    if isinstance(element, builtin.IndexType):
+        return np.dtype(np.int64)
+    raise NotImplementedError(f"no numpy dtype for element type {element}")
 
 
 def tensor_type(shape: tuple[int, ...] | list[int], dtype: np.dtype | str | type = np.float32) -> builtin.TensorType:

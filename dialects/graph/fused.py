@@ -73,7 +73,9 @@ class FusedOp(IRDLOperation):
 
     def verify_(self) -> None:
         if self.kind.data not in KIND_NAMES.values():
-            raise VerifyException(f"graph.fused: unknown kind '{self.kind.data}'; expected one of {', '.join(KIND_NAMES.values())}")
+            raise VerifyException(
+                f"graph.fused: unknown kind '{self.kind.data}'; expected one of {', '.join(KIND_NAMES.values())}"
+            )
         block = self.body.block
         arg_types = [a.type for a in block.args]
         if arg_types != list(self.operand_types):

@@ -16,7 +16,16 @@ from xdsl.irdl import irdl_op_definition, operand_def, opt_operand_def, opt_prop
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from tessel.dialects.graph.base import GraphOp, OpPatternKind, broadcast_shapes, int_array, int_list, shape_of, tensor_type
+from tessel.dialects.graph.base import (
+    GraphOp,
+    OpPatternKind,
+    broadcast_shapes,
+    int_array,
+    int_list,
+    normalize_axis,
+    shape_of,
+    tensor_type,
+)
 
 I64Array = builtin.ArrayAttr[builtin.IntegerAttr[builtin.I64]]
 I64 = builtin.IntegerAttr[builtin.I64]
@@ -90,13 +99,6 @@ def same_element_type(name: str, *values: SSAValue) -> Attribute:
     if any(t != types[0] for t in types):
         raise VerifyException(f"{name}: operand element types differ: {', '.join(map(str, types))}")
     return types[0]
-
-
-def normalized_axis(name: str, axis: int, rank: int) -> int:
-    """`axis` in [0, rank), accepting negative axes as numpy does."""
-    if not -rank <= axis < rank:
-        raise VerifyException(f"{name}: axis {axis} is out of range for rank {rank} (expected -{rank} <= axis < {rank})")
-    return axis % rank
 
 
 # ---- convolution and matrix products
@@ -332,7 +334,7 @@ class BatchNormOp(GraphOp):
 
     def axis_value(self) -> int:
         shape = ranked(self.name, "input", self.input, min_rank=1)
-        return normalized_axis(self.name, 1 if self.axis is None else self.axis.value.data, len(shape))
+        return normalize_axis(1 if self.axis is None else self.axis.value.data, len(shape), f"{self.name}: axis")
 
     def epsilon_value(self) -> float:
         return 1e-5 if self.epsilon is None else self.epsilon.value.data
@@ -385,7 +387,7 @@ class LayerNormOp(GraphOp):
 
     def axis_value(self) -> int:
         shape = ranked(self.name, "input", self.input, min_rank=1)
-        return normalized_axis(self.name, -1 if self.axis is None else self.axis.value.data, len(shape))
+        return normalize_axis(-1 if self.axis is None else self.axis.value.data, len(shape), f"{self.name}: axis")
 
     def epsilon_value(self) -> float:
         return 1e-5 if self.epsilon is None else self.epsilon.value.data
@@ -428,7 +430,7 @@ class SoftmaxOp(GraphOp):
 
     def axis_value(self) -> int:
         shape = ranked(self.name, "input", self.input, min_rank=1)
-        return normalized_axis(self.name, -1 if self.axis is None else self.axis.value.data, len(shape))
+        return normalize_axis(-1 if self.axis is None else self.axis.value.data, len(shape), f"{self.name}: axis")
 
     def infer_result_types(self) -> list[builtin.TensorType]:
         self.axis_value()

@@ -12,8 +12,8 @@ from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, result_def,
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from tessel.dialects.graph.base import GraphOp, OpPatternKind, int_list, tensor_type
-from tessel.dialects.graph.nn import I64Array, inferred, normalized_axis, optional_ints, properties_of, ranked, wide
+from tessel.dialects.graph.base import GraphOp, OpPatternKind, int_list, normalize_axis, tensor_type
+from tessel.dialects.graph.nn import I64Array, inferred, optional_ints, properties_of, ranked, wide
 
 
 class ReduceOp(GraphOp):
@@ -39,7 +39,7 @@ class ReduceOp(GraphOp):
         """The reduced axes, non-negative and sorted; all of them when `axes` is empty or absent."""
         rank = len(ranked(self.name, "input", self.input))
         given = int_list(self.axes)
-        axes = tuple(sorted(normalized_axis(self.name, axis, rank) for axis in given))
+        axes = tuple(sorted(normalize_axis(axis, rank, f"{self.name}: axis") for axis in given))
         if len(set(axes)) != len(axes):
             raise VerifyException(f"{self.name}: expected distinct axes, got {given}")
         return axes or tuple(range(rank))

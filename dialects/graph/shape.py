@@ -33,38 +33,14 @@ from tessel.dialects.graph.base import (
     broadcast_shapes,
     int_array,
     int_list,
+    normalize_axes,
+    normalize_axis,
     shape_of,
     tensor_type,
 )
+from tessel.dialects.graph.dtypes import numpy_dtype
 
 IntArray = builtin.ArrayAttr[builtin.IntegerAttr]
-
-
-def numpy_dtype(element_type: Attribute, what: str) -> np.dtype:
-    """The numpy dtype holding a builtin element type (i1 -> bool)."""
-    if element_type == builtin.i1:
-        return np.dtype(np.bool_)
-    if isinstance(element_type, builtin.IntegerType | builtin.IndexType | builtin.Float16Type):
-        return np.dtype(element_type.format)
-    if isinstance(element_type, builtin.Float32Type | builtin.Float64Type):
-        return np.dtype(element_type.format)
-    raise NotImplementedError(f"{what}: no numpy dtype for element type {element_type}")
-
-
-def normalize_axis(axis: int, rank: int, what: str, inclusive: bool = False) -> int:
-    """An axis in [-rank, rank) (or [-rank, rank] if `inclusive`) as a non-negative index."""
-    high = rank + 1 if inclusive else rank
-    if not -rank <= axis < high:
-        raise VerifyException(f"{what} {axis} is out of range for rank {rank} (expected {-rank} <= axis < {high})")
-    return axis + rank if axis < 0 else axis
-
-
-def normalize_axes(axes: Sequence[int], rank: int, what: str) -> list[int]:
-    """Distinct axes, each in [-rank, rank), as non-negative indices."""
-    normalized = [normalize_axis(a, rank, what) for a in axes]
-    if len(set(normalized)) != len(normalized):
-        raise VerifyException(f"{what} {list(axes)} name an axis twice")
-    return normalized
 
 
 def _single(name: str, value: Attribute) -> tuple[builtin.TensorType, tuple[int, ...]]:
@@ -568,7 +544,7 @@ class CastOp(GraphOp):
 
     def evaluate(self, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
         result = cast(builtin.TensorType, self.result.type)
-        return (inputs[0].astype(numpy_dtype(result.element_type, self.name)),)
+        return (inputs[0].astype(numpy_dtype(result.element_type)),)
 
 
 def where_type(name: str, condition: Attribute, x: Attribute, y: Attribute) -> builtin.TensorType:
@@ -637,7 +613,7 @@ class ConstantOp(GraphOp):
         """A constant holding a numpy array; the element type defaults to the array's (f32, f64, i32, i64, ...)."""
         element = _ELEMENT_TYPES[array.dtype.name] if element_type is None else element_type
         tensor = builtin.TensorType(element, array.shape)
-        data = np.ascontiguousarray(array, dtype=numpy_dtype(element, "graph.constant").newbyteorder("<"))
+        data = np.ascontiguousarray(array, dtype=numpy_dtype(element).newbyteorder("<"))
         if element == builtin.i1:
             data = np.where(data, -1, 0).astype(np.int8)  # xDSL stores i1 true as all ones
         return ConstantOp(builtin.DenseIntOrFPElementsAttr(tensor, builtin.BytesAttr(data.tobytes())))
@@ -650,7 +626,7 @@ class ConstantOp(GraphOp):
         if not isinstance(self.value, builtin.DenseIntOrFPElementsAttr):
             raise NotImplementedError(f"{self.name}: dense_resource values cannot be evaluated (no blob storage yet)")
         tensor = cast(builtin.TensorType, self.value.get_type())
-        dtype = numpy_dtype(tensor.element_type, self.name)
+        dtype = numpy_dtype(tensor.element_type)
         storage = np.dtype(np.int8) if dtype == np.bool_ else dtype
         array = np.frombuffer(self.value.data.data, dtype=storage.newbyteorder("<")).reshape(tensor.get_shape())
         return (array.astype(dtype.newbyteorder("=")),)
