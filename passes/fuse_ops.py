@@ -205,6 +205,8 @@ def _outline(members: list[Operation], pattern: OpPatternKind) -> None:
                 inputs.append(operand)
     outputs = [r for op in members for r in op.results if any(u.operation not in member_set for u in r.uses)]
     body = Block(arg_types=[v.type for v in inputs])
+    for value, argument in zip(inputs, body.args, strict=True):
+        argument.name_hint = value.name_hint  # keep the text readable: %x outside is %x inside
     last = members[-1]
     name = "_".join(op.name.removeprefix("graph.") for op in members)
     fused = FusedOp(name, pattern, inputs, [o.type for o in outputs], Region(body))
