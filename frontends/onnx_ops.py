@@ -1,0 +1,628 @@
+"""Per-op converters of the ONNX importer: each turns one ONNX node into graph ops (or a folded numpy value)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import TypeAlias, cast
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
+from xdsl.dialects import builtin
+from xdsl.ir import Block, Operation, SSAValue
+
+from tessel.dialects.graph import elementwise as ew
+from tessel.dialects.graph import nn, pool, reduce, shape
+from tessel.dialects.graph.dtypes import element_type, numpy_dtype
+
+Value: TypeAlias = SSAValue | np.ndarray
+
+# Opset 6 is accepted too: it is where Clip-6, Relu-6 and friends (valid through opset 10) come from.
+MIN_OPSET = 6
+
+
+class OnnxImportError(ValueError):
+    """The model cannot be imported: unsupported op, malformed graph, dynamic shape, bad attribute."""
+
+
+def onnx_dtype(elem_type: int, what: str) -> np.dtype:
+    """The numpy dtype of an ONNX TensorProto element type the graph dialect can hold."""
+    try:
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(elem_type))
+        element_type(dtype)
+    except (KeyError, ValueError, TypeError) as err:
+        name = onnx.TensorProto.DataType.Name(elem_type) if elem_type in onnx.TensorProto.DataType.values() else elem_type
+        raise OnnxImportError(f"onnx import: {what} has element type {name}, which the graph dialect cannot hold") from err
+    return dtype
+
+
+class ConstantPool:
+    """Materializes numpy values as graph.constant ops in the function body, once per array."""
+
+    def __init__(self, block: Block):
+        self.block = block
+        self._made: dict[int, tuple[np.ndarray, SSAValue]] = {}
+
+    def ssa(self, value: Value) -> SSAValue:
+        if isinstance(value, SSAValue):
+            return value
+        if id(value) in self._made:
+            return self._made[id(value)][1]
+        op = shape.ConstantOp.from_array(np.ascontiguousarray(value))
+        self.block.add_op(op)
+        self._made[id(value)] = (value, op.result)
+        return op.result
+
+
+class NodeContext:
+    """One ONNX node being converted: its attributes, its input values, and how to emit ops."""
+
+    def __init__(self, node: onnx.NodeProto, opset: int, inputs: list[Value | None], pool: ConstantPool, described: str):
+        self.node = node
+        self.opset = opset
+        self.inputs = inputs
+        self.pool = pool
+        self.described = described
+        self.attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+    # ---- reading the node
+
+    def fail(self, message: str) -> OnnxImportError:
+        return OnnxImportError(f"onnx import: {self.described}: {message}")
+
+    def attr(self, name: str, default: object = None) -> object:
+        value = self.attrs.get(name, default)
+        return value.decode() if isinstance(value, bytes) else value
+
+    def int_attr(self, name: str, default: int) -> int:
+        value = self.attr(name, default)
+        if not isinstance(value, int):
+            raise self.fail(f"attribute '{name}' must be an integer, got {value!r}")
+        return value
+
+    def float_attr(self, name: str, default: float) -> float:
+        value = self.attr(name, default)
+        if not isinstance(value, int | float):
+            raise self.fail(f"attribute '{name}' must be a float, got {value!r}")
+        return float(value)
+
+    def ints_attr(self, name: str) -> list[int] | None:
+        value = self.attr(name)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            raise self.fail(f"attribute '{name}' must be a list of integers, got {value!r}")
+        return [int(v) for v in value]
+
+    def input(self, index: int) -> Value | None:
+        return self.inputs[index] if index < len(self.inputs) else None
+
+    def required(self, index: int) -> Value:
+        value = self.input(index)
+        if value is None:
+            raise self.fail(f"expected input {index}")
+        return value
+
+    def static(self, index: int, what: str) -> np.ndarray | None:
+        """Input `index` as a numpy array (None if absent); an error if only known at run time."""
+        value = self.input(index)
+        if value is None or isinstance(value, np.ndarray):
+            return value
+        raise self.fail(f"input {index} ({what}) must be a constant or initializer to import with static shapes")
+
+    def static_ints(self, index: int, what: str) -> list[int] | None:
+        value = self.static(index, what)
+        return None if value is None else [int(v) for v in np.asarray(value).reshape(-1)]
+
+    def axes(self, index: int, since: int) -> list[int] | None:
+        """`axes` as an attribute before opset `since`, as input `index` from it on."""
+        return self.ints_attr("axes") if self.opset < since else self.static_ints(index, "axes")
+
+    # ---- emitting
+
+    def ssa(self, value: Value) -> SSAValue:
+        return self.pool.ssa(value)
+
+    def emit(self, op: Operation) -> SSAValue:
+        self.pool.block.add_op(op)
+        return op.results[0]
+
+    def foldable(self) -> bool:
+        present = [v for v in self.inputs if v is not None]
+        return bool(present) and all(isinstance(v, np.ndarray) for v in present) and self.node.op_type not in _NEVER_FOLD
+
+    def fold(self) -> list[Value]:
+        """The node evaluated at import by onnx's reference implementation (all its inputs are constants)."""
+        feeds = {name: value for name, value in zip(self.node.input, self.inputs, strict=True) if name}
+        results = ReferenceEvaluator(self.node, opsets={"": self.opset}).run(None, feeds)
+        return [np.asarray(r) for r in results]
+
+
+def shape_of(value: Value) -> tuple[int, ...]:
+    if isinstance(value, np.ndarray):
+        return value.shape
+    return tuple(cast(builtin.TensorType, value.type).get_shape())
+
+
+def dtype_of(value: Value) -> np.dtype:
+    if isinstance(value, np.ndarray):
+        return value.dtype
+    return numpy_dtype(cast(builtin.TensorType, value.type).element_type)
+
+
+def scalar(number: float, like: Value) -> np.ndarray:
+    """A 0-d constant of `like`'s element type."""
+    return np.asarray(number, dtype=dtype_of(like))
+
+
+def binary(ctx: NodeContext, op_type: type[ew.BinaryBroadcastOp], lhs: Value, rhs: Value) -> SSAValue:
+    return ctx.emit(op_type(ctx.ssa(lhs), ctx.ssa(rhs)))
+
+
+def reshape(ctx: NodeContext, value: Value, dims: Sequence[int]) -> Value:
+    if isinstance(value, np.ndarray):
+        return value.reshape(dims)
+    return ctx.emit(shape.ReshapeOp(value, list(dims)))
+
+
+def transpose(ctx: NodeContext, value: Value, perm: Sequence[int] | None = None) -> Value:
+    if isinstance(value, np.ndarray):
+        return np.transpose(value, perm)
+    return ctx.emit(shape.TransposeOp(value, perm))
+
+
+# ---- elementwise
+
+
+def unary(op_type: type[ew.UnaryElementwiseOp]) -> Callable[[NodeContext], list[Value]]:
+    def convert(ctx: NodeContext) -> list[Value]:
+        return [ctx.emit(op_type(ctx.ssa(ctx.required(0))))]
+
+    return convert
+
+
+def convert_leaky_relu(ctx: NodeContext) -> list[Value]:
+    return [ctx.emit(ew.LeakyReluOp(ctx.ssa(ctx.required(0)), alpha=ctx.float_attr("alpha", 0.01)))]
+
+
+def convert_gelu(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    approximate = ctx.attr("approximate", "none")
+    if approximate == "none":
+        return [ctx.emit(ew.GeluOp(ctx.ssa(x)))]
+    if approximate != "tanh":
+        raise ctx.fail(f"attribute 'approximate' must be 'none' or 'tanh', got {approximate!r}")
+    # 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+    cube = binary(ctx, ew.MulOp, binary(ctx, ew.MulOp, x, x), x)
+    inner = binary(ctx, ew.AddOp, x, binary(ctx, ew.MulOp, cube, scalar(0.044715, x)))
+    tanh = ctx.emit(ew.TanhOp(binary(ctx, ew.MulOp, inner, scalar(math.sqrt(2 / math.pi), x))))
+    half_x = binary(ctx, ew.MulOp, x, scalar(0.5, x))
+    return [binary(ctx, ew.MulOp, half_x, binary(ctx, ew.AddOp, tanh, scalar(1.0, x)))]
+
+
+def convert_clip(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    if ctx.opset < 11:
+        low: Value | None = scalar(ctx.float_attr("min", -math.inf), x) if "min" in ctx.attrs else None
+        high: Value | None = scalar(ctx.float_attr("max", math.inf), x) if "max" in ctx.attrs else None
+    else:
+        low, high = ctx.input(1), ctx.input(2)
+    if all(bound is None or isinstance(bound, np.ndarray) for bound in (low, high)) and np.issubdtype(dtype_of(x), np.floating):
+        low_value = None if low is None else float(np.asarray(low))
+        high_value = None if high is None else float(np.asarray(high))
+        if low_value is not None and high_value is not None and low_value > high_value:
+            # ONNX then yields max everywhere (min(max(x, low), high)); graph.clip rejects it.
+            return [
+                binary(
+                    ctx,
+                    ew.MinOp,
+                    binary(ctx, ew.MaxOp, x, np.asarray(low_value, dtype_of(x))),
+                    np.asarray(high_value, dtype_of(x)),
+                )
+            ]
+        return [ctx.emit(ew.ClipOp(ctx.ssa(x), min=low_value, max=high_value))]
+    result: Value = x
+    if low is not None:
+        result = binary(ctx, ew.MaxOp, result, low)
+    if high is not None:
+        result = binary(ctx, ew.MinOp, result, high)
+    return [ctx.ssa(result)]
+
+
+def binary_converter(op_type: type[ew.BinaryBroadcastOp]) -> Callable[[NodeContext], list[Value]]:
+    def convert(ctx: NodeContext) -> list[Value]:
+        lhs, rhs = ctx.required(0), ctx.required(1)
+        if ctx.opset < 7 and ctx.attr("axis") is not None:
+            raise ctx.fail("legacy broadcasting with an 'axis' attribute (opset < 7) is not supported")
+        if op_type is ew.PowOp and dtype_of(rhs) != dtype_of(lhs):
+            # Pow allows an exponent of another type; the graph op wants one element type.
+            rhs = rhs.astype(dtype_of(lhs)) if isinstance(rhs, np.ndarray) else convert_to(ctx, rhs, dtype_of(lhs))
+        return [binary(ctx, op_type, lhs, rhs)]
+
+    return convert
+
+
+def variadic(op_type: type[ew.BinaryBroadcastOp]) -> Callable[[NodeContext], list[Value]]:
+    """Sum/Max/Min of any number of inputs: a left-to-right chain of the binary op."""
+
+    def convert(ctx: NodeContext) -> list[Value]:
+        values = [v for v in ctx.inputs if v is not None]
+        if not values:
+            raise ctx.fail("expected at least one input")
+        result: Value = values[0]
+        for value in values[1:]:
+            result = binary(ctx, op_type, result, value)
+        return [ctx.ssa(result)]
+
+    return convert
+
+
+def convert_identity(ctx: NodeContext) -> list[Value]:
+    return [ctx.required(0)]
+
+
+def convert_dropout(ctx: NodeContext) -> list[Value]:
+    training = ctx.static(2, "training_mode") if ctx.opset >= 12 else None
+    if training is not None and bool(np.asarray(training)):
+        raise ctx.fail("training mode is not supported (inference import only)")
+    x = ctx.required(0)
+    return [x, np.ones(shape_of(x), dtype=np.bool_)]
+
+
+def convert_to(ctx: NodeContext, value: SSAValue, dtype: np.dtype) -> SSAValue:
+    if dtype_of(value) == dtype:
+        return value
+    return ctx.emit(shape.CastOp(value, element_type(dtype)))
+
+
+def convert_cast(ctx: NodeContext) -> list[Value]:
+    to = onnx_dtype(ctx.int_attr("to", onnx.TensorProto.FLOAT), "Cast's 'to'")
+    return [convert_to(ctx, ctx.ssa(ctx.required(0)), to)]
+
+
+def convert_where(ctx: NodeContext) -> list[Value]:
+    condition, x, y = (ctx.ssa(ctx.required(i)) for i in range(3))
+    return [ctx.emit(shape.WhereOp(condition, x, y))]
+
+
+# ---- constants and static shapes
+
+
+def convert_constant(ctx: NodeContext) -> list[Value]:
+    for name, attribute in ctx.attrs.items():
+        if name == "value":
+            return [numpy_helper.to_array(cast(onnx.TensorProto, attribute))]
+        if name in ("value_float", "value_int"):
+            return [np.asarray(attribute, dtype=np.float32 if name == "value_float" else np.int64)]
+        if name in ("value_floats", "value_ints"):
+            return [np.asarray(attribute, dtype=np.float32 if name == "value_floats" else np.int64)]
+    raise ctx.fail(f"expected a 'value', 'value_float(s)' or 'value_int(s)' attribute, got {sorted(ctx.attrs)}")
+
+
+def convert_constant_of_shape(ctx: NodeContext) -> list[Value]:
+    dims = ctx.static_ints(0, "shape") or []
+    tensor = ctx.attrs.get("value")
+    fill = np.zeros(1, np.float32) if tensor is None else numpy_helper.to_array(cast(onnx.TensorProto, tensor))
+    return [np.full(dims, fill.reshape(-1)[0], dtype=fill.dtype)]
+
+
+def convert_shape(ctx: NodeContext) -> list[Value]:
+    dims = shape_of(ctx.required(0))
+    start, end = ctx.int_attr("start", 0), ctx.attr("end")
+    return [np.asarray(dims[start : end if isinstance(end, int) else None], dtype=np.int64)]
+
+
+def convert_expand(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    target = ctx.static_ints(1, "shape") or []
+    dims = np.broadcast_shapes(shape_of(x), tuple(target))
+    # Adding zeros of the target shape broadcasts x (graph has no broadcast_to).
+    return [binary(ctx, ew.AddOp, x, np.zeros(dims, dtype=dtype_of(x)))]
+
+
+# ---- neural-network ops
+
+
+def auto_pads(
+    ctx: NodeContext, dims: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilations: Sequence[int]
+) -> list[int]:
+    """[top, left, bottom, right] from `pads` or `auto_pad` (ONNX's SAME_UPPER/SAME_LOWER rule)."""
+    mode = ctx.attr("auto_pad", "NOTSET")
+    if mode == "NOTSET":
+        pads = ctx.ints_attr("pads") or [0] * (2 * len(kernel))
+        if len(pads) != 2 * len(kernel):
+            raise ctx.fail(f"attribute 'pads' must have {2 * len(kernel)} entries, got {pads}")
+        return pads
+    if mode == "VALID":
+        return [0] * (2 * len(kernel))
+    if mode not in ("SAME_UPPER", "SAME_LOWER"):
+        raise ctx.fail(f"attribute 'auto_pad' must be NOTSET, VALID, SAME_UPPER or SAME_LOWER, got {mode!r}")
+    before, after = [], []
+    for size, k, s, d in zip(dims, kernel, strides, dilations, strict=True):
+        total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)
+        small, large = total // 2, total - total // 2
+        before.append(small if mode == "SAME_UPPER" else large)
+        after.append(large if mode == "SAME_UPPER" else small)
+    return before + after
+
+
+def spatial_2d(ctx: NodeContext, x: Value) -> tuple[int, int]:
+    dims = shape_of(x)
+    if len(dims) != 4:
+        raise ctx.fail(f"only 2-D spatial inputs (rank 4, NCHW) are supported, got shape {list(dims)}")
+    return dims[2], dims[3]
+
+
+def convert_conv(ctx: NodeContext) -> list[Value]:
+    x, weight, bias = ctx.required(0), ctx.required(1), ctx.input(2)
+    spatial = spatial_2d(ctx, x)
+    kernel = ctx.ints_attr("kernel_shape") or list(shape_of(weight)[2:])
+    strides = ctx.ints_attr("strides") or [1, 1]
+    dilations = ctx.ints_attr("dilations") or [1, 1]
+    pads = auto_pads(ctx, spatial, kernel, strides, dilations)
+    groups = ctx.int_attr("group", 1)
+    y = ctx.emit(nn.Conv2dOp(ctx.ssa(x), ctx.ssa(weight), strides=strides, padding=pads, dilation=dilations, groups=groups))
+    if bias is not None:
+        y = binary(ctx, ew.AddOp, y, reshape(ctx, bias, [shape_of(bias)[0], 1, 1]))
+    return [y]
+
+
+def convert_matmul(ctx: NodeContext) -> list[Value]:
+    return [ctx.emit(nn.MatmulOp(ctx.ssa(ctx.required(0)), ctx.ssa(ctx.required(1))))]
+
+
+def convert_gemm(ctx: NodeContext) -> list[Value]:
+    a, b, c = ctx.required(0), ctx.required(1), ctx.input(2)
+    alpha, beta = ctx.float_attr("alpha", 1.0), ctx.float_attr("beta", 1.0)
+    trans_a, trans_b = ctx.int_attr("transA", 0), ctx.int_attr("transB", 0)
+    if trans_a:
+        a = transpose(ctx, a)
+    n = shape_of(b)[0 if trans_b else 1]
+    if alpha == 1.0 and (c is None or (beta == 1.0 and shape_of(c) == (n,))):
+        # y = a @ b' + c is graph.dense with the weight in [n, k] layout.
+        weight = b if trans_b else transpose(ctx, b)
+        bias = None if c is None else ctx.ssa(c)
+        return [ctx.emit(nn.DenseOp(ctx.ssa(a), ctx.ssa(weight), bias))]
+    y: Value = ctx.emit(nn.MatmulOp(ctx.ssa(a), ctx.ssa(transpose(ctx, b) if trans_b else b)))
+    if alpha != 1.0:
+        y = binary(ctx, ew.MulOp, y, scalar(alpha, y))
+    if c is not None:
+        if beta != 1.0:
+            c = c * scalar(beta, c) if isinstance(c, np.ndarray) else binary(ctx, ew.MulOp, c, scalar(beta, c))
+        y = binary(ctx, ew.AddOp, y, c)
+    return [y]
+
+
+def convert_batch_norm(ctx: NodeContext) -> list[Value]:
+    if ctx.int_attr("training_mode", 0):
+        raise ctx.fail("training mode is not supported (inference import only)")
+    if ctx.opset < 9 and not ctx.int_attr("spatial", 1):
+        raise ctx.fail("spatial = 0 (opset < 9) is not supported")
+    x, scale, bias, mean, var = (ctx.ssa(ctx.required(i)) for i in range(5))
+    y = ctx.emit(nn.BatchNormOp(x, scale, bias, mean, var, epsilon=ctx.float_attr("epsilon", 1e-5)))
+    # Optional outputs of old opsets (running mean/var) are the inputs in inference mode.
+    return [y, ctx.required(3), ctx.required(4)]
+
+
+def convert_layer_norm(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    dims = shape_of(x)
+    axis = ctx.int_attr("axis", -1) % len(dims)
+    normalized = dims[axis:]
+    params: list[SSAValue] = []
+    for index, default in ((1, 1.0), (2, 0.0)):
+        value = ctx.input(index)
+        if value is None:
+            value = np.full(normalized, default, dtype=dtype_of(x))
+        elif shape_of(value) != normalized:
+            value = np.broadcast_to(ctx.static(index, "scale/bias of a broadcast shape"), normalized).copy()
+        params.append(ctx.ssa(value))
+    return [ctx.emit(nn.LayerNormOp(ctx.ssa(x), params[0], params[1], axis=axis, epsilon=ctx.float_attr("epsilon", 1e-5)))]
+
+
+def convert_softmax(ctx: NodeContext, log: bool = False) -> list[Value]:
+    x = ctx.required(0)
+    dims = shape_of(x)
+    if ctx.opset >= 13:
+        y = ctx.emit(nn.SoftmaxOp(ctx.ssa(x), axis=ctx.int_attr("axis", -1)))
+    else:
+        # Before opset 13, softmax runs over the 2-D flattening at `axis`.
+        flat = ctx.emit(shape.FlattenOp(ctx.ssa(x), axis=ctx.int_attr("axis", 1) % max(len(dims), 1)))
+        y = ctx.ssa(reshape(ctx, ctx.emit(nn.SoftmaxOp(flat, axis=1)), dims))
+    return [ctx.emit(ew.LogOp(y)) if log else y]
+
+
+def pool_params(ctx: NodeContext, x: Value) -> tuple[list[int], list[int], list[int], bool]:
+    spatial = spatial_2d(ctx, x)
+    kernel = ctx.ints_attr("kernel_shape")
+    if kernel is None:
+        raise ctx.fail("expected a 'kernel_shape' attribute")
+    strides = ctx.ints_attr("strides") or [1, 1]
+    dilations = ctx.ints_attr("dilations") or [1, 1]
+    if dilations != [1, 1]:
+        raise ctx.fail(f"pooling dilations {dilations} are not supported")
+    pads = auto_pads(ctx, spatial, kernel, strides, dilations)
+    return kernel, strides, pads, bool(ctx.int_attr("ceil_mode", 0))
+
+
+def convert_max_pool(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    if len(ctx.node.output) > 1 and ctx.node.output[1]:
+        raise ctx.fail("the Indices output is not supported")
+    kernel, strides, pads, ceil_mode = pool_params(ctx, x)
+    return [ctx.emit(pool.MaxPool2dOp(ctx.ssa(x), kernel, strides, pads, ceil_mode))]
+
+
+def convert_average_pool(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    kernel, strides, pads, ceil_mode = pool_params(ctx, x)
+    include = bool(ctx.int_attr("count_include_pad", 0))
+    return [ctx.emit(pool.AvgPool2dOp(ctx.ssa(x), kernel, strides, pads, ceil_mode, include))]
+
+
+def convert_global_average_pool(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    spatial_2d(ctx, x)
+    return [ctx.emit(pool.GlobalAvgPool2dOp(ctx.ssa(x)))]
+
+
+def convert_global_max_pool(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    spatial = list(range(2, len(shape_of(x))))
+    return [ctx.emit(reduce.ReduceMaxOp(ctx.ssa(x), spatial, keepdims=True))]
+
+
+def reduction(op_type: type[reduce.ReduceOp], axes_input_since: int) -> Callable[[NodeContext], list[Value]]:
+    def convert(ctx: NodeContext) -> list[Value]:
+        x = ctx.required(0)
+        axes = ctx.axes(1, axes_input_since)
+        keepdims = bool(ctx.int_attr("keepdims", 1))
+        if not axes and ctx.int_attr("noop_with_empty_axes", 0):
+            return [x]
+        return [ctx.emit(op_type(ctx.ssa(x), axes or None, keepdims))]
+
+    return convert
+
+
+# ---- shape ops
+
+
+def convert_reshape(ctx: NodeContext) -> list[Value]:
+    target = ctx.ints_attr("shape") if ctx.opset < 5 else ctx.static_ints(1, "shape")
+    if target is None:
+        raise ctx.fail("expected a target shape")
+    allowzero = bool(ctx.int_attr("allowzero", 0))
+    return [ctx.emit(shape.ReshapeOp(ctx.ssa(ctx.required(0)), target, allowzero))]
+
+
+def convert_flatten(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    rank = len(shape_of(x))
+    axis = ctx.int_attr("axis", 1)
+    return [ctx.emit(shape.FlattenOp(ctx.ssa(x), axis + rank if axis < 0 else axis))]
+
+
+def convert_transpose(ctx: NodeContext) -> list[Value]:
+    return [transpose(ctx, ctx.required(0), ctx.ints_attr("perm"))]
+
+
+def convert_concat(ctx: NodeContext) -> list[Value]:
+    values = [ctx.ssa(v) for v in ctx.inputs if v is not None]
+    return [ctx.emit(shape.ConcatOp(values, ctx.int_attr("axis", 0)))]
+
+
+def convert_split(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    axis = ctx.int_attr("axis", 0)
+    sizes = ctx.ints_attr("split") if ctx.opset < 13 else ctx.static_ints(1, "split")
+    op = shape.SplitOp(ctx.ssa(x), sizes or None, axis, None if sizes else len(ctx.node.output))
+    ctx.pool.block.add_op(op)
+    return list(op.results)
+
+
+def convert_slice(ctx: NodeContext) -> list[Value]:
+    if ctx.opset < 10:
+        starts, ends, axes, steps = ctx.ints_attr("starts"), ctx.ints_attr("ends"), ctx.ints_attr("axes"), None
+    else:
+        starts, ends = ctx.static_ints(1, "starts"), ctx.static_ints(2, "ends")
+        axes, steps = ctx.static_ints(3, "axes"), ctx.static_ints(4, "steps")
+    if starts is None or ends is None:
+        raise ctx.fail("expected starts and ends")
+    return [ctx.emit(shape.SliceOp(ctx.ssa(ctx.required(0)), starts, ends, axes, steps))]
+
+
+def convert_pad(ctx: NodeContext) -> list[Value]:
+    x = ctx.required(0)
+    mode = ctx.attr("mode", "constant")
+    if mode != "constant":
+        raise ctx.fail(f"pad mode {mode!r} is not supported (only 'constant')")
+    if ctx.opset < 11:
+        pads, value = ctx.ints_attr("pads") or [], ctx.float_attr("value", 0.0)
+    else:
+        pads = ctx.static_ints(1, "pads") or []
+        constant = ctx.static(2, "constant_value")
+        value = 0.0 if constant is None or constant.size == 0 else float(np.asarray(constant).reshape(-1)[0])
+        axes = ctx.static_ints(3, "axes")
+        if axes is not None:
+            # Pads given for some axes only: spread them over all axes.
+            rank = len(shape_of(x))
+            full = [0] * (2 * rank)
+            for i, axis in enumerate(a % rank for a in axes):
+                full[axis], full[axis + rank] = pads[i], pads[i + len(axes)]
+            pads = full
+    return [ctx.emit(shape.PadOp(ctx.ssa(x), pads, value))]
+
+
+def convert_squeeze(ctx: NodeContext) -> list[Value]:
+    return [ctx.emit(shape.SqueezeOp(ctx.ssa(ctx.required(0)), ctx.axes(1, 13)))]
+
+
+def convert_unsqueeze(ctx: NodeContext) -> list[Value]:
+    axes = ctx.axes(1, 13)
+    if axes is None:
+        raise ctx.fail("expected axes")
+    return [ctx.emit(shape.UnsqueezeOp(ctx.ssa(ctx.required(0)), axes))]
+
+
+def convert_gather(ctx: NodeContext) -> list[Value]:
+    data, indices = ctx.ssa(ctx.required(0)), ctx.ssa(ctx.required(1))
+    return [ctx.emit(shape.GatherOp(data, indices, ctx.int_attr("axis", 0)))]
+
+
+# Ops folded by their converter, not by the reference implementation (Constant has no inputs; Shape needs none).
+_NEVER_FOLD = frozenset({"Constant"})
+
+CONVERTERS: dict[str, Callable[[NodeContext], list[Value]]] = {
+    "Add": binary_converter(ew.AddOp),
+    "AveragePool": convert_average_pool,
+    "BatchNormalization": convert_batch_norm,
+    "Cast": convert_cast,
+    "Clip": convert_clip,
+    "Concat": convert_concat,
+    "Constant": convert_constant,
+    "ConstantOfShape": convert_constant_of_shape,
+    "Conv": convert_conv,
+    "Div": binary_converter(ew.DivOp),
+    "Dropout": convert_dropout,
+    "Erf": unary(ew.ErfOp),
+    "Exp": unary(ew.ExpOp),
+    "Expand": convert_expand,
+    "Flatten": convert_flatten,
+    "Gather": convert_gather,
+    "Gelu": convert_gelu,
+    "Gemm": convert_gemm,
+    "GlobalAveragePool": convert_global_average_pool,
+    "GlobalMaxPool": convert_global_max_pool,
+    "Identity": convert_identity,
+    "LayerNormalization": convert_layer_norm,
+    "LeakyRelu": convert_leaky_relu,
+    "Log": unary(ew.LogOp),
+    "LogSoftmax": lambda ctx: convert_softmax(ctx, log=True),
+    "MatMul": convert_matmul,
+    "Max": variadic(ew.MaxOp),
+    "MaxPool": convert_max_pool,
+    "Min": variadic(ew.MinOp),
+    "Mul": binary_converter(ew.MulOp),
+    "Pad": convert_pad,
+    "Pow": binary_converter(ew.PowOp),
+    "ReduceMax": reduction(reduce.ReduceMaxOp, 18),
+    "ReduceMean": reduction(reduce.ReduceMeanOp, 18),
+    "ReduceSum": reduction(reduce.ReduceSumOp, 13),
+    "Relu": unary(ew.ReluOp),
+    "Reshape": convert_reshape,
+    "Shape": convert_shape,
+    "Sigmoid": unary(ew.SigmoidOp),
+    "Slice": convert_slice,
+    "Softmax": convert_softmax,
+    "Split": convert_split,
+    "Sqrt": unary(ew.SqrtOp),
+    "Squeeze": convert_squeeze,
+    "Sub": binary_converter(ew.SubOp),
+    "Sum": variadic(ew.AddOp),
+    "Tanh": unary(ew.TanhOp),
+    "Transpose": convert_transpose,
+    "Unsqueeze": convert_unsqueeze,
+    "Where": convert_where,
+}
