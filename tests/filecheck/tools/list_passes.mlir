@@ -8,6 +8,7 @@
 // CHECK-NEXT:    cse
 // CHECK-NEXT:    dce
 // CHECK-NEXT:    fuse-ops  {max-group-size: int = 256}
+// CHECK-NEXT:    graph-simplify  {max-fold-elements: int = 1000000}
 // CHECK-NEXT:    licm
 // CHECK-NEXT:    reconcile-unrealized-casts
 
