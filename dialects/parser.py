@@ -468,6 +468,7 @@ _TERMINAL_WORDS = {
     "SHAPED_TYPE": "a type",
     "DIALECT_TYPE": "a type",
     "DENSE": "dense<...>",
+    "DENSE_HEX": "dense<...>",
     "DENSE_RESOURCE": "dense_resource<...>",
     "ARRAY_ATTR": "array<...>",
     "OPAQUE_ATTR": "an attribute",
