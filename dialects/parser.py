@@ -28,6 +28,7 @@ from xdsl.utils.exceptions import ParseError as XdslParseError
 from tessel.dialects.attribute_syntax import AttributeCallbacks, symbol_name
 from tessel.dialects.diagnostics import ParseError, SourceLocation
 from tessel.dialects.literals import LiteralError, decode_string
+from tessel.dialects.resources import decode_blob, resolve_resources
 from tessel.dialects.syntax import SyntaxFragment
 from tessel.dialects.type_parser import NESTING_DEPTH, TypeReader, TypeSyntaxError, balanced_brackets, delegate_to_xdsl
 
@@ -169,11 +170,41 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
         return block
 
     # ---- top level
-    def start(self, children: list[Operation]) -> builtin.ModuleOp:
+    def start(self, children: list[object]) -> builtin.ModuleOp:
+        *ops, blobs = children
         self._close_scope(self.scope, None)
-        if len(children) == 1 and isinstance(children[0], builtin.ModuleOp):
-            return children[0]
-        return builtin.ModuleOp(list(children))
+        if len(ops) == 1 and isinstance(ops[0], builtin.ModuleOp):
+            module = ops[0]
+        else:
+            module = builtin.ModuleOp(cast(list[Operation], ops))
+        try:
+            resolve_resources(module, cast(dict[str, bytes], blobs or {}))
+        except LiteralError as err:
+            raise ParseError(str(err), None, self.source) from None
+        return module
+
+    def file_metadata(self, children: list[tuple[Token, list[tuple[str, bytes]]] | None]) -> dict[str, bytes]:
+        blobs: dict[str, bytes] = {}
+        for group in children:
+            if group is None:
+                continue
+            dialect, entries = group
+            if str(dialect) != "builtin":
+                raise self.fail(f"resources of dialect '{dialect}' are not supported (only builtin blobs)", dialect)
+            blobs.update(entries)
+        return blobs
+
+    def resource_group(self, children: list[object]) -> tuple[Token, list[tuple[str, bytes]]]:
+        dialect, *entries = children
+        return cast(Token, dialect), [e for e in entries if e is not None]  # pyright: ignore[reportReturnType]
+
+    def resource_entry(self, children: list[Token]) -> tuple[str, bytes]:
+        key, blob = children
+        name = self.string_value(key) if key.type == "STRING" else str(key)
+        try:
+            return name, decode_blob(str(blob))
+        except LiteralError as err:
+            raise self.fail(f"resource '{name}': {err}", blob) from None
 
     def _close_scope(self, scope: _Scope, parent: _Scope | None) -> None:
         if scope.forward_blocks:
@@ -469,6 +500,7 @@ _TERMINAL_WORDS = {
     "DIALECT_TYPE": "a type",
     "DENSE": "dense<...>",
     "DENSE_HEX": "dense<...>",
+    "HEX_BLOB": 'a hex blob "0x..."',
     "DENSE_RESOURCE": "dense_resource<...>",
     "ARRAY_ATTR": "array<...>",
     "OPAQUE_ATTR": "an attribute",

@@ -9,6 +9,7 @@ from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp
 from xdsl.ir import Attribute, Operation
 from xdsl.printer import Printer
 
+from tessel.dialects.resources import DEFAULT_INLINE_LIMIT, encode_blob
 from tessel.dialects.syntax import SyntaxFragment
 
 
@@ -18,6 +19,31 @@ class IRPrinter(Printer):
 
     fragments: tuple[SyntaxFragment, ...] = field(default=())
     generic: bool = False
+    inline_limit: int = DEFAULT_INLINE_LIMIT
+    """Weights of more bytes print as `dense_resource<name>` with a blob section (custom form only)."""
+    blobs: dict[str, str] = field(default_factory=dict[str, str])
+    """Resource name -> blob text, collected while printing."""
+
+    def print_weights(self, value: Attribute, name_hint: str | None) -> None:
+        """A weights value: inline when small (or generic), else a named resource."""
+        if self.generic or not isinstance(value, DenseIntOrFPElementsAttr) or len(value.data.data) <= self.inline_limit:
+            self.print_attribute(value)
+            return
+        base = name_hint or "weights"
+        name = base
+        while name in self.blobs:
+            name = f"{base}_{len(self.blobs)}"
+        element = value.get_element_type()
+        self.blobs[name] = encode_blob(value.data.data, element.compile_time_size)  # pyright: ignore[reportAttributeAccessIssue]
+        self.print_string(f"dense_resource<{name}> : ")
+        self.print_attribute(value.get_type())
+
+    def print_resource_section(self) -> None:
+        """The `{-# dialect_resources #-}` section holding the blobs printed so far."""
+        if not self.blobs:
+            return
+        entries = ",\n".join(f"      {name}: {blob}" for name, blob in self.blobs.items())
+        self.print_string(f"\n{{-#\n  dialect_resources: {{\n    builtin: {{\n{entries}\n    }}\n  }}\n#-}}")
 
     def print_op(self, op: Operation) -> None:
         # print_generic_format is read once per op, before its regions print
@@ -56,5 +82,6 @@ def print_ir(op: Operation, fragments: tuple[SyntaxFragment, ...], *, generic: b
     stream = StringIO()
     printer = IRPrinter(stream=stream, fragments=fragments, generic=generic)
     printer.print_op(op)
+    printer.print_resource_section()
     stream.write("\n")
     return stream.getvalue()

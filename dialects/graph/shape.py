@@ -39,6 +39,7 @@ from tessel.dialects.graph.base import (
     tensor_type,
 )
 from tessel.dialects.graph.dtypes import numpy_dtype
+from tessel.dialects.printer import IRPrinter
 
 IntArray = builtin.ArrayAttr[builtin.IntegerAttr]
 
@@ -636,7 +637,10 @@ class ConstantOp(GraphOp):
             printer.print_string(" ")
             printer.print_attr_dict(self.attributes)
         printer.print_string(" ")
-        printer.print_attribute(self.value)
+        if isinstance(printer, IRPrinter):  # large weights go to the resource section
+            printer.print_weights(self.value, self.results[0].name_hint)
+        else:
+            printer.print_attribute(self.value)
 
 
 SHAPE_OPS: tuple[type[GraphOp], ...] = (
