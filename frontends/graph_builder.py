@@ -2,7 +2,8 @@
 
     g = GraphBuilder("model")
     x = g.input("x", (1, 3, 8, 8))
-    y = g.relu(g.add(x, x))
+    w = g.weights(np.ones((4, 3, 3, 3), np.float32), "w")
+    y = g.relu(g.conv2d(x, w, padding=[1, 1, 1, 1]))
     module = g.build(y)          # builtin.module { func.func @model(%x: ...) -> ... }
 
 Every graph op is available as a method named after it (`graph.leaky_relu` -> `g.leaky_relu`);
@@ -19,6 +20,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 
 from tessel.dialects.graph import GRAPH_OPS, GraphOp
 from tessel.dialects.graph.dtypes import tensor_type
+from tessel.dialects.graph.shape import ConstantOp
 
 _OPS_BY_METHOD: dict[str, type[GraphOp]] = {op.name.removeprefix("graph."): op for op in GRAPH_OPS}
 
@@ -39,6 +41,14 @@ class GraphBuilder:
         argument.name_hint = name
         self._input_names.append(name)
         return argument
+
+    def weights(self, array: np.ndarray, name: str | None = None) -> SSAValue:
+        """A graph.constant holding `array` (large ones print as named resources)."""
+        constant = ConstantOp.from_array(np.asarray(array))
+        constant.results[0].name_hint = name
+        result = self.emit(constant)
+        assert isinstance(result, SSAValue)
+        return result
 
     def emit(self, op: Operation) -> SSAValue | tuple[SSAValue, ...]:
         """Append an already-built op; its one result, or all of them."""

@@ -54,3 +54,14 @@ def test_dtypes_round_trip() -> None:
     assert element_type("float32") == builtin.f32
     with pytest.raises(ValueError, match="unsupported element type complex64"):
         element_type(np.complex64)
+
+
+def test_builder_weights_and_named_ops() -> None:
+    g = GraphBuilder("cnn")
+    x = g.input("x", (1, 3, 4, 4))
+    w = g.weights(np.ones((2, 3, 3, 3), np.float32), "w")
+    y = g.relu(g.conv2d(x, w, padding=[1, 1, 1, 1]))
+    module = g.build(y)
+    assert "%w = graph.constant" in tessel.print_ir(module)
+    (result,) = run_function(module, "cnn", [np.ones((1, 3, 4, 4), np.float32)])
+    assert result.shape == (1, 2, 4, 4) and result[0, 0, 1, 1] == 27.0 and result[0, 0, 0, 0] == 12.0
