@@ -38,6 +38,7 @@ from tessel.dialects.graph.base import (
     shape_of,
     tensor_type,
 )
+from tessel.dialects.graph.dtypes import element_type as dtype_element_type
 from tessel.dialects.graph.dtypes import numpy_dtype
 from tessel.dialects.printer import IRPrinter
 
@@ -584,17 +585,6 @@ class WhereOp(GraphOp):
 
 # ---- constant
 
-_ELEMENT_TYPES: dict[str, builtin.IntegerType | builtin.AnyFloat] = {
-    "float16": builtin.f16,
-    "float32": builtin.f32,
-    "float64": builtin.f64,
-    "int8": builtin.i8,
-    "int16": builtin.i16,
-    "int32": builtin.i32,
-    "int64": builtin.i64,
-    "bool": builtin.i1,
-}
-
 
 @irdl_op_definition
 class ConstantOp(GraphOp):
@@ -612,7 +602,7 @@ class ConstantOp(GraphOp):
     @staticmethod
     def from_array(array: np.ndarray, element_type: builtin.IntegerType | builtin.AnyFloat | None = None) -> ConstantOp:
         """A constant holding a numpy array; the element type defaults to the array's (f32, f64, i32, i64, ...)."""
-        element = _ELEMENT_TYPES[array.dtype.name] if element_type is None else element_type
+        element = dtype_element_type(array.dtype) if element_type is None else element_type
         tensor = builtin.TensorType(element, array.shape)
         data = np.ascontiguousarray(array, dtype=numpy_dtype(element).newbyteorder("<"))
         if element == builtin.i1:
