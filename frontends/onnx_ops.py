@@ -422,6 +422,17 @@ def convert_layer_norm(ctx: NodeContext) -> list[Value]:
     return [ctx.emit(nn.LayerNormOp(ctx.ssa(x), params[0], params[1], axis=axis, epsilon=ctx.float_attr("epsilon", 1e-5)))]
 
 
+def convert_lrn(ctx: NodeContext) -> list[Value]:
+    op = nn.LrnOp(
+        ctx.ssa(ctx.required(0)),
+        ctx.int_attr("size", 0),  # required: onnx.checker rejects a node without it
+        alpha=ctx.float_attr("alpha", 1e-4),
+        beta=ctx.float_attr("beta", 0.75),
+        bias=ctx.float_attr("bias", 1.0),
+    )
+    return [ctx.emit(op)]
+
+
 def convert_softmax(ctx: NodeContext, log: bool = False) -> list[Value]:
     x = ctx.required(0)
     dims = shape_of(x)
@@ -596,6 +607,7 @@ CONVERTERS: dict[str, Callable[[NodeContext], list[Value]]] = {
     "GlobalAveragePool": convert_global_average_pool,
     "GlobalMaxPool": convert_global_max_pool,
     "Identity": convert_identity,
+    "LRN": convert_lrn,
     "LayerNormalization": convert_layer_norm,
     "LeakyRelu": convert_leaky_relu,
     "Log": unary(ew.LogOp),

@@ -118,6 +118,16 @@ def pool_reference(x, kernel, strides, padding, ceil_mode, kind, count_include_p
     return y
 
 
+def lrn_reference(x: np.ndarray, size: int, alpha: float, beta: float, bias: float) -> np.ndarray:
+    n, c, h, w = x.shape
+    y = np.zeros(x.shape)
+    for b, ch, i, j in itertools.product(range(n), range(c), range(h), range(w)):
+        lo, hi = ch - (size - 1) // 2, ch + -(-(size - 1) // 2)  # floor / ceil of (size - 1) / 2
+        square_sum = sum(float(x[b, k, i, j]) ** 2 for k in range(max(lo, 0), min(hi, c - 1) + 1))
+        y[b, ch, i, j] = float(x[b, ch, i, j]) / (bias + alpha / size * square_sum) ** beta
+    return y
+
+
 # ---- conv2d
 
 
@@ -431,6 +441,38 @@ def test_softmax(axis: int | None) -> None:
     assert "graph.softmax: axis 3 is out of range for rank 3" in verify_error([tensor(3, 4, 5)], lambda a: nn.SoftmaxOp(a, 3))
 
 
+@pytest.mark.parametrize(
+    ("size", "params"),
+    [
+        (1, {}),
+        (3, {}),
+        (4, {"alpha": 0.5, "beta": 0.6, "bias": 2.0}),
+        (5, {"alpha": 2.0, "beta": 1.0}),
+        (9, {"bias": 0.5}),  # wider than the 5 channels
+    ],
+)
+def test_lrn_matches_naive_loops(size: int, params: dict[str, float]) -> None:
+    x = rand(np.random.default_rng(14), 2, 5, 3, 4) * 3
+    op = build([tensor(2, 5, 3, 4)], lambda a: nn.LrnOp(a, size, **params))
+    assert op.results[0].type == tensor(2, 5, 3, 4)
+    expected = lrn_reference(x, size, params.get("alpha", 1e-4), params.get("beta", 0.75), params.get("bias", 1.0))
+    np.testing.assert_allclose(evaluate(op, x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_lrn_defaults_and_inferred_type() -> None:
+    op = build([tensor(1, 3, 2, 2, element=builtin.f64)], lambda a: nn.LrnOp(a, 3))
+    assert op.results[0].type == tensor(1, 3, 2, 2, element=builtin.f64)
+    assert (op.alpha, op.beta, op.bias) == (None, None, None)
+    assert (op.size_value(), op.alpha_value(), op.beta_value(), op.bias_value()) == (3, 1e-4, 0.75, 1.0)
+
+
+def test_lrn_rejects() -> None:
+    assert "graph.lrn: expected size >= 1, got 0" in verify_error([tensor(1, 3, 2, 2)], lambda a: nn.LrnOp(a, 0))
+    assert "graph.lrn: expected input of rank 4, got tensor<3x2x2xf32>" in verify_error(
+        [tensor(3, 2, 2)], lambda a: nn.LrnOp(a, 3)
+    )
+
+
 # ---- reductions
 
 
@@ -470,7 +512,7 @@ def test_pattern_kinds_follow_tvm() -> None:
     fusable = [nn.Conv2dOp, nn.DenseOp, nn.MatmulOp, nn.BatchMatmulOp, pool.MaxPool2dOp, pool.AvgPool2dOp]
     assert all(t.PATTERN_KIND == OpPatternKind.OUT_ELEMWISE_FUSABLE for t in [*fusable, pool.GlobalAvgPool2dOp])
     assert all(t.PATTERN_KIND == OpPatternKind.COMM_REDUCE for t in reduce.REDUCE_OPS)
-    assert nn.SoftmaxOp.PATTERN_KIND == OpPatternKind.OPAQUE
+    assert nn.SoftmaxOp.PATTERN_KIND == nn.LrnOp.PATTERN_KIND == OpPatternKind.OPAQUE
 
 
 # ---- syntax and the interpreter
@@ -491,6 +533,8 @@ SYNTAX_CASES: list[tuple[list[builtin.TensorType], Callable[..., Operation]]] = 
     ([tensor(2, 3, 4, 4)] + [tensor(3)] * 4, lambda *v: nn.BatchNormOp(*v, epsilon=1e-3)),
     ([tensor(2, 3, 4), tensor(3, 4), tensor(3, 4)], lambda *v: nn.LayerNormOp(*v, axis=1, epsilon=1e-6)),
     ([tensor(2, 3)], lambda a: nn.SoftmaxOp(a, axis=0)),
+    ([tensor(1, 4, 3, 3)], lambda a: nn.LrnOp(a, 3)),
+    ([tensor(1, 4, 3, 3)], lambda a: nn.LrnOp(a, 2, alpha=0.5, beta=0.6, bias=2.0)),
     ([tensor(2, 3, 4)], lambda a: reduce.ReduceSumOp(a, [0, 2], keepdims=False)),
     ([tensor(2, 3, 4)], lambda a: reduce.ReduceMeanOp(a, [1])),
     ([tensor(2, 3, 4)], reduce.ReduceMaxOp),

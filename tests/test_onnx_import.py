@@ -134,6 +134,10 @@ CASES: dict[str, Case] = {
         {"s": w(3), "b": w(3, seed=2), "m": w(3, seed=3), "v": np.abs(w(3, seed=4)) + 0.5},
     ),
     "layer_norm": Case([node("LayerNormalization", ["x", "s", "b"], axis=-2)], XY, {"s": w(3, 4), "b": w(3, 4, seed=2)}),
+    # N == C: onnx 1.23's reference LRN loops its channels over range(N).
+    "lrn": Case([node("LRN", ["x"], size=3)], {"x": ((4, 4, 3, 3), F)}),
+    "lrn_even": Case([node("LRN", ["x"], size=2, alpha=0.5, beta=0.6, bias=2.0)], {"x": ((4, 4, 3, 3), F)}),
+    "lrn_wide": Case([node("LRN", ["x"], size=5, alpha=1.5, beta=1.0)], {"x": ((3, 3, 2, 5), F)}, opset=13),
     "max_pool": Case([node("MaxPool", ["x"], kernel_shape=[2, 2], strides=[2, 2])], X4),
     "max_pool_ceil_pads": Case([node("MaxPool", ["x"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1)], X4),
     "avg_pool": Case([node("AveragePool", ["x"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])], X4),
@@ -298,6 +302,13 @@ def test_bad_attribute_is_reported() -> None:
     model = make_model(Case([node("Conv", ["x", "w"], auto_pad="SIDEWAYS")], X4, {"w": w(4, 3, 3, 3)}), typed=False)
     with pytest.raises(OnnxImportError, match="auto_pad.*SIDEWAYS"):
         import_onnx(model)
+
+
+def test_lrn_needs_size_and_a_rank_4_input() -> None:
+    with pytest.raises(OnnxImportError, match="malformed.*'size'"):
+        import_onnx(make_model(Case([node("LRN", ["x"])], X4), typed=False))
+    with pytest.raises(OnnxImportError, match="lrn_node.*graph.lrn: expected input of rank 4"):
+        import_onnx(make_model(Case([node("LRN", ["x"], size=3)], X2), typed=False))
 
 
 def test_dynamic_input_dimension_names_the_input() -> None:

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 from xdsl.dialects import builtin
 from xdsl.ir import Attribute, SSAValue
-from xdsl.irdl import irdl_op_definition, operand_def, opt_operand_def, opt_prop_def, result_def, traits_def
+from xdsl.irdl import irdl_op_definition, operand_def, opt_operand_def, opt_prop_def, prop_def, result_def, traits_def
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
@@ -444,6 +444,70 @@ class SoftmaxOp(GraphOp):
         return ((shifted / shifted.sum(axis=axis, keepdims=True)).astype(x.dtype),)
 
 
+@irdl_op_definition
+class LrnOp(GraphOp):
+    """ONNX LRN: x / (bias + alpha / size * square_sum) ** beta, squares summed over a window of channels.
+
+    NCHW; the window of channel c is [c - floor((size - 1) / 2), c + ceil((size - 1) / 2)], clipped to the
+    channels there are. Defaults: alpha 1e-4, beta 0.75, bias 1.0. Opaque, as TVM's nn.lrn.
+    """
+
+    name = "graph.lrn"
+    input = operand_def(builtin.TensorType)
+    result = result_def(builtin.TensorType)
+    size = prop_def(I64)
+    alpha = opt_prop_def(F64)
+    beta = opt_prop_def(F64)
+    bias = opt_prop_def(F64)
+    traits = traits_def(Pure())
+
+    def __init__(
+        self,
+        input: SSAValue,
+        size: int,
+        alpha: float | None = None,
+        beta: float | None = None,
+        bias: float | None = None,
+    ):
+        properties = properties_of(
+            size=builtin.IntegerAttr(size, builtin.i64),
+            alpha=optional_float(alpha),
+            beta=optional_float(beta),
+            bias=optional_float(bias),
+        )
+        super().__init__(operands=[input], result_types=inferred(type(self), [input], properties), properties=properties)
+
+    def size_value(self) -> int:
+        return self.size.value.data
+
+    def alpha_value(self) -> float:
+        return 1e-4 if self.alpha is None else self.alpha.value.data
+
+    def beta_value(self) -> float:
+        return 0.75 if self.beta is None else self.beta.value.data
+
+    def bias_value(self) -> float:
+        return 1.0 if self.bias is None else self.bias.value.data
+
+    def infer_result_types(self) -> list[builtin.TensorType]:
+        ranked(self.name, "input", self.input, rank=4)
+        if self.size_value() < 1:
+            raise VerifyException(f"{self.name}: expected size >= 1, got {self.size_value()}")
+        return [tensor_type(self.input.type, self.name)]
+
+    def evaluate(self, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
+        (x,) = inputs
+        size = self.size_value()
+        before, after = (size - 1) // 2, size // 2  # floor and ceil of (size - 1) / 2
+        squares = x.astype(np.float64) ** 2
+        channels = x.shape[1]
+        # Zero channels padded on both sides, so every window is a plain slice of `size` channels.
+        padded = np.pad(squares, ((0, 0), (before, after), (0, 0), (0, 0)))
+        square_sum = sum(padded[:, k : k + channels] for k in range(size))
+        scale = (self.bias_value() + self.alpha_value() / size * square_sum) ** self.beta_value()
+        return ((x.astype(np.float64) / scale).astype(x.dtype),)
+
+
 NN_OPS = (
     Conv2dOp,
     DenseOp,
@@ -452,4 +516,5 @@ NN_OPS = (
     BatchNormOp,
     LayerNormOp,
     SoftmaxOp,
+    LrnOp,
 )
