@@ -9,8 +9,10 @@ folded at import; the rest becomes graph ops with shapes inferred from the decla
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper
@@ -34,8 +36,13 @@ SUPPORTED_OPS: tuple[str, ...] = tuple(sorted(CONVERTERS))
 __all__ = ["SUPPORTED_OPS", "OnnxImportError", "import_onnx"]
 
 
-def import_onnx(model: onnx.ModelProto | str | Path) -> builtin.ModuleOp:
-    """The model's main graph as a verified func.func (named after the graph) in a new module."""
+def import_onnx(
+    model: onnx.ModelProto | str | Path, *, constant_inputs: Mapping[str, np.ndarray] | None = None
+) -> builtin.ModuleOp:
+    """The model's main graph as a verified func.func (named after the graph) in a new module.
+
+    `constant_inputs` binds graph inputs to values: they import as constants, not function arguments.
+    """
     if not isinstance(model, onnx.ModelProto):
         try:
             model = onnx.load(str(model))
@@ -45,7 +52,7 @@ def import_onnx(model: onnx.ModelProto | str | Path) -> builtin.ModuleOp:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as err:
         raise OnnxImportError(f"onnx import: the model is malformed (onnx.checker): {err}") from err
-    return _Importer(model).run()
+    return _Importer(model, constant_inputs or {}).run()
 
 
 def _symbol_name(name: str) -> str:
@@ -69,8 +76,9 @@ def _default_opset(model: onnx.ModelProto) -> int:
 class _Importer:
     """The state of one import: the function body being built and the value of each ONNX tensor name."""
 
-    def __init__(self, model: onnx.ModelProto):
+    def __init__(self, model: onnx.ModelProto, constant_inputs: Mapping[str, np.ndarray]):
         self.model = model
+        self.constant_inputs = constant_inputs
         self.opset = _default_opset(model)
         self.block = Block()
         self.pool = ConstantPool(self.block)
@@ -80,6 +88,11 @@ class _Importer:
         graph = self.model.graph
         for initializer in graph.initializer:
             self.values[initializer.name] = numpy_helper.to_array(initializer)
+        unknown = sorted(set(self.constant_inputs) - {i.name for i in graph.input})
+        if unknown:
+            raise OnnxImportError(f"onnx import: constant_inputs {unknown} are not graph inputs")
+        for name, value in self.constant_inputs.items():
+            self.values[name] = np.asarray(value)
         for value_info in graph.input:
             # Old IR versions list initializers among the inputs: they stay constants.
             if value_info.name not in self.values:

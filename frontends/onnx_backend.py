@@ -2,21 +2,28 @@
 
 rep = backend.prepare(model)      # imports once
 outputs = rep.run([x])            # a namedtuple of numpy arrays, in the model's output order
+
+A model whose shape-like operand (a Reshape shape, Slice starts, reduction axes, Pad pads, ...) is a runtime
+graph input cannot be imported with static shapes ahead of time. `prepare` then defers the import, and `run`
+specializes the model on the values of just the graph inputs that feed such operands (TVM's freeze_params):
+they import as constants, and the specialized module is cached by their dtype, shape and bytes.
 """
 
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 from onnx.backend.base import Backend, BackendRep, Device, DeviceType, namedtupledict
-from xdsl.dialects import func
+from xdsl.dialects import builtin, func
 
 from tessel.dialects.graph.interpreter import run_function
-from tessel.frontends.onnx import import_onnx
+from tessel.frontends.onnx import OnnxImportError, import_onnx
 
 __all__ = ["TesselBackend", "TesselRep", "backend"]
 
@@ -28,19 +35,97 @@ def _as_array(value: Any) -> np.ndarray:
     return np.asarray(value)
 
 
+# The importer's error when a node operand it needs at import (a shape, axes, pads, ...) is not a constant.
+_NEEDS_CONSTANT = re.compile(
+    r"onnx import: node '(?P<name>.*)' \((?P<op_type>[^,]*), opset \d+\): "
+    r"input (?P<index>\d+) \(.*\) must be a constant or initializer to import with static shapes"
+)
+
+_Key: TypeAlias = tuple[tuple[str, str, tuple[int, ...], bytes], ...]
+
+
+def _function_name(module: builtin.ModuleOp) -> str:
+    return next(op for op in module.body.ops if isinstance(op, func.FuncOp)).sym_name.data
+
+
 class TesselRep(BackendRep):
-    """An imported model, ready to run on numpy inputs."""
+    """An imported model, ready to run on numpy inputs.
+
+    If the model needs some graph inputs' values at import (see the module docstring), `module` is None and
+    each `run` imports the model specialized on those inputs (`constant_inputs`), caching the last
+    `CACHE_SIZE` specializations in `specializations`.
+    """
+
+    CACHE_SIZE = 16
 
     def __init__(self, model: onnx.ModelProto):
-        self.module = import_onnx(model)
-        function = next(op for op in self.module.body.ops if isinstance(op, func.FuncOp))
-        self.function_name = function.sym_name.data
+        self.model = model
+        self.module: builtin.ModuleOp | None = None
+        self.function_name = ""
+        self.constant_inputs: list[str] = []
+        self.specializations: OrderedDict[_Key, tuple[builtin.ModuleOp, str]] = OrderedDict()
         initializers = {i.name for i in model.graph.initializer}
         self.input_names = [i.name for i in model.graph.input if i.name not in initializers]
         self.input_dtypes = [
             helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type) for i in model.graph.input if i.name not in initializers
         ]
         self.output_names = [o.name for o in model.graph.output]
+        try:
+            self.module = import_onnx(model)
+        except OnnxImportError as err:
+            needed = self._inputs_feeding(err)
+            if not needed:
+                raise
+            self.constant_inputs = needed
+        else:
+            self.function_name = _function_name(self.module)
+
+    def _inputs_feeding(self, err: OnnxImportError) -> list[str]:
+        """The runtime graph inputs (not yet bound) that the operand `err` needs as a constant depends on.
+
+        Empty when `err` is about something else. The importer names the node by name and op type only, so
+        every node matching both counts; binding an input more than needed is still correct, only more specific.
+        """
+        match = _NEEDS_CONSTANT.fullmatch(str(err))
+        if match is None:
+            return []
+        name = "" if match["name"] == "<unnamed>" else match["name"]
+        index = int(match["index"])
+        nodes = self.model.graph.node
+        producer = {output: node for node in nodes for output in node.output if output}
+        pending = [n.input[index] for n in nodes if (n.name, n.op_type) == (name, match["op_type"]) and index < len(n.input)]
+        seen: set[str] = set()
+        while pending:
+            tensor = pending.pop()
+            if tensor in seen:
+                continue
+            seen.add(tensor)
+            if tensor in producer:
+                pending.extend(t for t in producer[tensor].input if t)
+        return [n for n in self.input_names if n in seen and n not in self.constant_inputs]
+
+    def _specialized(self, arrays: list[np.ndarray]) -> tuple[builtin.ModuleOp, str]:
+        """The model imported with `constant_inputs` bound to their values in `arrays` (cached)."""
+        values = dict(zip(self.input_names, arrays, strict=True))
+        while True:
+            key = tuple((n, values[n].dtype.str, values[n].shape, values[n].tobytes()) for n in self.constant_inputs)
+            if key in self.specializations:
+                self.specializations.move_to_end(key)
+                return self.specializations[key]
+            try:
+                module = import_onnx(self.model, constant_inputs={n: values[n] for n in self.constant_inputs})
+            except OnnxImportError as err:
+                # With these bound, a later node may need another input as a constant: bind it too, from now on.
+                needed = self._inputs_feeding(err)
+                if not needed:
+                    raise
+                self.constant_inputs = [n for n in self.input_names if n in set(self.constant_inputs) | set(needed)]
+                self.specializations.clear()
+                continue
+            self.specializations[key] = (module, _function_name(module))
+            while len(self.specializations) > self.CACHE_SIZE:
+                self.specializations.popitem(last=False)
+            return self.specializations[key]
 
     def run(self, inputs: Any, **kwargs: Any) -> tuple[Any, ...]:
         """The model's outputs for `inputs` (a sequence in graph-input order, a dict by name, or one array)."""
@@ -56,7 +141,13 @@ class TesselRep(BackendRep):
         if len(values) != len(self.input_names):
             raise ValueError(f"tessel backend: expected {len(self.input_names)} inputs {self.input_names}, got {len(values)}")
         arrays = [_as_array(v).astype(dtype, copy=False) for v, dtype in zip(values, self.input_dtypes, strict=True)]
-        results = run_function(self.module, self.function_name, arrays)
+        if self.module is not None:
+            results = run_function(self.module, self.function_name, arrays)
+        else:
+            module, function_name = self._specialized(arrays)
+            bound = set(self.constant_inputs)
+            runtime = [a for name, a in zip(self.input_names, arrays, strict=True) if name not in bound]
+            results = run_function(module, function_name, runtime)
         return namedtupledict("Outputs", self.output_names)(*results)
 
 

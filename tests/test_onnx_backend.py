@@ -139,3 +139,37 @@ def test_only_the_cpu_is_supported() -> None:
     assert TesselBackend.supports_device("CPU") and not TesselBackend.supports_device("CUDA")
     with pytest.raises(ValueError, match="device 'CUDA'"):
         TesselBackend.prepare(_add_model(), "CUDA")
+
+
+def _reshape_model() -> onnx.ModelProto:
+    """Reshape whose target shape is a runtime graph input, not an initializer."""
+    inputs = [
+        onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 3, 4]),
+        onnx.helper.make_tensor_value_info("shape", onnx.TensorProto.INT64, [2]),
+    ]
+    outputs = [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["rows", "columns"])]
+    node = onnx.helper.make_node("Reshape", ["x", "shape"], ["y"])
+    return onnx.helper.make_model(onnx.helper.make_graph([node], "reshape", inputs, outputs))
+
+
+def test_a_runtime_shape_input_is_bound_at_run_and_each_specialization_cached() -> None:
+    rep = TesselBackend.prepare(_reshape_model())
+    assert rep.module is None and rep.constant_inputs == ["shape"]
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    for shape in ([4, 6], [-1, 2], [4, 6]):
+        (y,) = rep.run([x, np.array(shape, np.int64)])
+        np.testing.assert_array_equal(y, x.reshape(shape))
+    assert len(rep.specializations) == 2  # [4, 6] ran twice from one import
+    rep.CACHE_SIZE = 1
+    rep.run({"x": x, "shape": np.array([3, 8], np.int64)})
+    assert len(rep.specializations) == 1
+
+
+def test_an_unsupported_model_still_fails_in_prepare() -> None:
+    from tessel.frontends.onnx import OnnxImportError
+
+    inputs = [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2])]
+    outputs = [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [2])]
+    graph = onnx.helper.make_graph([onnx.helper.make_node("Hardmax", ["x"], ["y"])], "hardmax", inputs, outputs)
+    with pytest.raises(OnnxImportError, match="unsupported op type 'Hardmax'"):
+        TesselBackend.prepare(onnx.helper.make_model(graph))
