@@ -234,11 +234,9 @@ class DenseOp(GraphOp):
         return (y.astype(x.dtype),)
 
 
-@irdl_op_definition
-class MatmulOp(GraphOp):
-    """numpy.matmul: batched matrix product with broadcast batch dims; 1-D operands are vectors."""
+class ContractionOp(GraphOp):
+    """A matrix product of two tensors (lhs, rhs): anchors a fusion group like conv2d."""
 
-    name = "graph.matmul"
     PATTERN_KIND: ClassVar[OpPatternKind] = OpPatternKind.OUT_ELEMWISE_FUSABLE
     lhs = operand_def(builtin.TensorType)
     rhs = operand_def(builtin.TensorType)
@@ -247,6 +245,13 @@ class MatmulOp(GraphOp):
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
         super().__init__(operands=[lhs, rhs], result_types=inferred(type(self), [lhs, rhs]))
+
+
+@irdl_op_definition
+class MatmulOp(ContractionOp):
+    """numpy.matmul: batched matrix product with broadcast batch dims; 1-D operands are vectors."""
+
+    name = "graph.matmul"
 
     def infer_result_types(self) -> list[builtin.TensorType]:
         a = ranked(self.name, "lhs", self.lhs, min_rank=1)
@@ -267,18 +272,10 @@ class MatmulOp(GraphOp):
 
 
 @irdl_op_definition
-class BatchMatmulOp(GraphOp):
+class BatchMatmulOp(ContractionOp):
     """z[b] = x[b] @ y[b]; x[b, n, k], y[b, k, m] -> z[b, n, m]; a batch of 1 broadcasts."""
 
     name = "graph.batch_matmul"
-    PATTERN_KIND: ClassVar[OpPatternKind] = OpPatternKind.OUT_ELEMWISE_FUSABLE
-    lhs = operand_def(builtin.TensorType)
-    rhs = operand_def(builtin.TensorType)
-    result = result_def(builtin.TensorType)
-    traits = traits_def(Pure())
-
-    def __init__(self, lhs: SSAValue, rhs: SSAValue):
-        super().__init__(operands=[lhs, rhs], result_types=inferred(type(self), [lhs, rhs]))
 
     def infer_result_types(self) -> list[builtin.TensorType]:
         batch_a, n, k = ranked(self.name, "lhs", self.lhs, 3)
