@@ -21,15 +21,8 @@ from xdsl.ir import Block, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tessel.dialects.graph.dtypes import tensor_type
-from tessel.frontends.onnx_ops import (
-    CONVERTERS,
-    MIN_OPSET,
-    ConstantPool,
-    NodeContext,
-    OnnxImportError,
-    Value,
-    onnx_dtype,
-)
+from tessel.frontends.onnx_context import MIN_OPSET, ConstantPool, NodeContext, OnnxImportError, Value, onnx_dtype
+from tessel.frontends.onnx_ops import CONVERTERS
 
 SUPPORTED_OPS: tuple[str, ...] = tuple(sorted(CONVERTERS))
 
