@@ -19,8 +19,8 @@ from xdsl.dialects import builtin, func
 from xdsl.ir import Block, Operation, Region, SSAValue
 
 from tessel.dialects.graph import GRAPH_OPS, GraphOp
+from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.dtypes import tensor_type
-from tessel.dialects.graph.shape import ConstantOp
 
 _OPS_BY_METHOD: dict[str, type[GraphOp]] = {op.name.removeprefix("graph."): op for op in GRAPH_OPS}
 

@@ -14,6 +14,7 @@ from xdsl.ir import Block, Operation, SSAValue
 
 from tessel.dialects.graph import elementwise as ew
 from tessel.dialects.graph import shape
+from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.dtypes import element_type, numpy_dtype
 
 Value: TypeAlias = SSAValue | np.ndarray
@@ -53,7 +54,7 @@ class ConstantPool:
             return value
         if id(value) in self._made:
             return self._made[id(value)][1]
-        op = shape.ConstantOp.from_array(np.ascontiguousarray(value))
+        op = ConstantOp.from_array(np.ascontiguousarray(value))
         self.block.add_op(op)
         self._made[id(value)] = (value, op.result)
         return op.result

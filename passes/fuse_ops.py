@@ -26,7 +26,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from tessel.dialects.graph import FusedOp, GraphOp, OpPatternKind, YieldOp
-from tessel.dialects.graph.shape import ConstantOp
+from tessel.dialects.graph.constant import ConstantOp
 
 ELEMWISE, BROADCAST, INJECTIVE = OpPatternKind.ELEMWISE, OpPatternKind.BROADCAST, OpPatternKind.INJECTIVE
 COMM_REDUCE, OUT_FUSABLE, OPAQUE = OpPatternKind.COMM_REDUCE, OpPatternKind.OUT_ELEMWISE_FUSABLE, OpPatternKind.OPAQUE

@@ -35,12 +35,12 @@ from xdsl.pattern_rewriter import (
 
 from tessel.dialects.graph import GraphOp
 from tessel.dialects.graph.base import int_list, shape_of
+from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.elementwise import AddOp
 from tessel.dialects.graph.nn import BatchNormOp, Conv2dOp, DenseOp
 from tessel.dialects.graph.shape import (
     CastOp,
     ConcatOp,
-    ConstantOp,
     FlattenOp,
     PadOp,
     ReshapeOp,

@@ -14,11 +14,11 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tessel.dialects.graph.base import OpPatternKind, int_array
+from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.interpreter import run_function
 from tessel.dialects.graph.shape import (
     CastOp,
     ConcatOp,
-    ConstantOp,
     FlattenOp,
     GatherOp,
     PadOp,

@@ -10,9 +10,9 @@ from xdsl.dialects import builtin, func
 
 import tessel
 from tessel.dialects.graph import GraphOp
+from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.interpreter import run_function
 from tessel.dialects.graph.nn import BatchNormOp, Conv2dOp, DenseOp
-from tessel.dialects.graph.shape import ConstantOp
 from tessel.passes.graph_simplify import GraphSimplify
 
 from .simplify_strategies import (

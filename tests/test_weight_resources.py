@@ -7,7 +7,7 @@ import pytest
 from xdsl.dialects import builtin
 
 import tessel
-from tessel.dialects.graph.shape import ConstantOp
+from tessel.dialects.graph.constant import ConstantOp
 
 from .helpers import assert_structurally_equal
 

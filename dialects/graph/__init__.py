@@ -8,12 +8,13 @@ from xdsl.ir import Dialect
 
 from tessel.dialects.graph import constant_syntax, fused
 from tessel.dialects.graph.base import GraphOp, OpPatternKind
+from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.elementwise import ELEMENTWISE_OPS
 from tessel.dialects.graph.fused import FusedOp, YieldOp
 from tessel.dialects.graph.nn import NN_OPS
 from tessel.dialects.graph.pool import POOL_OPS
 from tessel.dialects.graph.reduce import REDUCE_OPS
-from tessel.dialects.graph.shape import SHAPE_OPS, ConstantOp
+from tessel.dialects.graph.shape import SHAPE_OPS
 from tessel.dialects.graph.syntax import make_fragment
 
 # Operators with reference semantics.

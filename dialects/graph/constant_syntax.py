@@ -8,7 +8,7 @@ from lark import Token
 from xdsl.dialects import builtin
 from xdsl.ir import Attribute, Operation
 
-from tessel.dialects.graph.shape import ConstantOp
+from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.syntax import SyntaxFragment, keywords
 
 if TYPE_CHECKING:
