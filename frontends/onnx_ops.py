@@ -12,7 +12,7 @@ from onnx import numpy_helper
 from xdsl.ir import SSAValue
 
 from tessel.dialects.graph import elementwise as ew
-from tessel.dialects.graph import nn, pool, reduce, shape
+from tessel.dialects.graph import movement, nn, pool, reduce, shape
 from tessel.dialects.graph.dtypes import element_type
 from tessel.frontends.onnx_context import (
     NodeContext,
@@ -125,7 +125,7 @@ def convert_dropout(ctx: NodeContext) -> list[Value]:
 def convert_to(ctx: NodeContext, value: SSAValue, dtype: np.dtype) -> SSAValue:
     if dtype_of(value) == dtype:
         return value
-    return ctx.emit(shape.CastOp(value, element_type(dtype)))
+    return ctx.emit(movement.CastOp(value, element_type(dtype)))
 
 
 def convert_cast(ctx: NodeContext) -> list[Value]:
@@ -135,7 +135,7 @@ def convert_cast(ctx: NodeContext) -> list[Value]:
 
 def convert_where(ctx: NodeContext) -> list[Value]:
     condition, x, y = (ctx.ssa(ctx.required(i)) for i in range(3))
-    return [ctx.emit(shape.WhereOp(condition, x, y))]
+    return [ctx.emit(movement.WhereOp(condition, x, y))]
 
 
 # ---- constants and static shapes
@@ -372,14 +372,14 @@ def convert_transpose(ctx: NodeContext) -> list[Value]:
 
 def convert_concat(ctx: NodeContext) -> list[Value]:
     values = [ctx.ssa(v) for v in ctx.inputs if v is not None]
-    return [ctx.emit(shape.ConcatOp(values, ctx.int_attr("axis", 0)))]
+    return [ctx.emit(movement.ConcatOp(values, ctx.int_attr("axis", 0)))]
 
 
 def convert_split(ctx: NodeContext) -> list[Value]:
     x = ctx.required(0)
     axis = ctx.int_attr("axis", 0)
     sizes = ctx.ints_attr("split") if ctx.opset < 13 else ctx.static_ints(1, "split")
-    op = shape.SplitOp(ctx.ssa(x), sizes or None, axis, None if sizes else len(ctx.node.output))
+    op = movement.SplitOp(ctx.ssa(x), sizes or None, axis, None if sizes else len(ctx.node.output))
     ctx.pool.block.add_op(op)
     return list(op.results)
 
@@ -392,7 +392,7 @@ def convert_slice(ctx: NodeContext) -> list[Value]:
         axes, steps = ctx.static_ints(3, "axes"), ctx.static_ints(4, "steps")
     if starts is None or ends is None:
         raise ctx.fail("expected starts and ends")
-    return [ctx.emit(shape.SliceOp(ctx.ssa(ctx.required(0)), starts, ends, axes, steps))]
+    return [ctx.emit(movement.SliceOp(ctx.ssa(ctx.required(0)), starts, ends, axes, steps))]
 
 
 def convert_pad(ctx: NodeContext) -> list[Value]:
@@ -414,7 +414,7 @@ def convert_pad(ctx: NodeContext) -> list[Value]:
             for i, axis in enumerate(a % rank for a in axes):
                 full[axis], full[axis + rank] = pads[i], pads[i + len(axes)]
             pads = full
-    return [ctx.emit(shape.PadOp(ctx.ssa(x), pads, value))]
+    return [ctx.emit(movement.PadOp(ctx.ssa(x), pads, value))]
 
 
 def convert_squeeze(ctx: NodeContext) -> list[Value]:
@@ -430,7 +430,7 @@ def convert_unsqueeze(ctx: NodeContext) -> list[Value]:
 
 def convert_gather(ctx: NodeContext) -> list[Value]:
     data, indices = ctx.ssa(ctx.required(0)), ctx.ssa(ctx.required(1))
-    return [ctx.emit(shape.GatherOp(data, indices, ctx.int_attr("axis", 0)))]
+    return [ctx.emit(movement.GatherOp(data, indices, ctx.int_attr("axis", 0)))]
 
 
 # Ops folded by their converter, not by the reference implementation (Constant has no inputs; Shape needs none).

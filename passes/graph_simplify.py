@@ -37,18 +37,9 @@ from tessel.dialects.graph import GraphOp
 from tessel.dialects.graph.base import int_list, shape_of
 from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.elementwise import AddOp
+from tessel.dialects.graph.movement import CastOp, ConcatOp, PadOp, SliceOp
 from tessel.dialects.graph.nn import BatchNormOp, Conv2dOp, DenseOp
-from tessel.dialects.graph.shape import (
-    CastOp,
-    ConcatOp,
-    FlattenOp,
-    PadOp,
-    ReshapeOp,
-    SliceOp,
-    SqueezeOp,
-    TransposeOp,
-    UnsqueezeOp,
-)
+from tessel.dialects.graph.shape import FlattenOp, ReshapeOp, SqueezeOp, TransposeOp, UnsqueezeOp
 
 FLOAT_TYPES = (builtin.Float16Type, builtin.Float32Type, builtin.Float64Type)
 FOLDABLE_ELEMENT_TYPES = (*FLOAT_TYPES, builtin.IntegerType)

@@ -12,8 +12,9 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 
 from tessel.dialects.graph import elementwise as ew
 from tessel.dialects.graph.constant import ConstantOp
+from tessel.dialects.graph.movement import CastOp, PadOp, SliceOp
 from tessel.dialects.graph.nn import BatchNormOp, Conv2dOp, DenseOp
-from tessel.dialects.graph.shape import CastOp, PadOp, ReshapeOp, SliceOp, TransposeOp
+from tessel.dialects.graph.shape import ReshapeOp, TransposeOp
 
 from .graph_strategies import BINARY_SAFE, UNARY_SAFE, tensor
 

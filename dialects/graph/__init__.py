@@ -11,6 +11,7 @@ from tessel.dialects.graph.base import GraphOp, OpPatternKind
 from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.elementwise import ELEMENTWISE_OPS
 from tessel.dialects.graph.fused import FusedOp, YieldOp
+from tessel.dialects.graph.movement import MOVEMENT_OPS
 from tessel.dialects.graph.nn import NN_OPS
 from tessel.dialects.graph.pool import POOL_OPS
 from tessel.dialects.graph.reduce import REDUCE_OPS
@@ -18,13 +19,13 @@ from tessel.dialects.graph.shape import SHAPE_OPS
 from tessel.dialects.graph.syntax import make_fragment
 
 # Operators with reference semantics.
-GRAPH_OPS: tuple[type[GraphOp], ...] = (*ELEMENTWISE_OPS, *SHAPE_OPS, ConstantOp, *NN_OPS, *POOL_OPS, *REDUCE_OPS)
+GRAPH_OPS: tuple[type[GraphOp], ...] = (*ELEMENTWISE_OPS, *SHAPE_OPS, *MOVEMENT_OPS, ConstantOp, *NN_OPS, *POOL_OPS, *REDUCE_OPS)
 
 Graph = Dialect("graph", [*GRAPH_OPS, FusedOp, YieldOp], [])
 
 # Every op but graph.constant shares the generic graph form; constant and fused have their own.
 FRAGMENTS = (
-    make_fragment((*ELEMENTWISE_OPS, *SHAPE_OPS, *NN_OPS, *POOL_OPS, *REDUCE_OPS)),
+    make_fragment((*ELEMENTWISE_OPS, *SHAPE_OPS, *MOVEMENT_OPS, *NN_OPS, *POOL_OPS, *REDUCE_OPS)),
     constant_syntax.FRAGMENT,
     fused.FRAGMENT,
 )
