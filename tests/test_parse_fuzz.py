@@ -13,6 +13,27 @@ from .helpers import parse_text, print_text
 from .op_strategies import modules
 
 _SNIPPETS = (
+    # the graph dialect: shared custom form, fused groups, constants and a resource section
+    """func.func @g(%x: tensor<1x2x4x4xf32>, %w: tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %b = graph.constant dense_resource<b> : tensor<2x1x1xf32>
+  %y = graph.fused "conv2d_add_relu" kind = out_elemwise_fusable (%x, %w, %b) {
+  ^bb0(%a: tensor<1x2x4x4xf32>, %k: tensor<2x2x3x3xf32>, %c: tensor<2x1x1xf32>):
+    %0 = graph.conv2d %a, %k {padding = [1, 1, 1, 1]} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>
+    %1 = graph.add %0, %c : (tensor<1x2x4x4xf32>, tensor<2x1x1xf32>) -> tensor<1x2x4x4xf32>
+    %2 = graph.leaky_relu %1 {alpha = 0.1} : tensor<1x2x4x4xf32>
+    graph.yield %2 : tensor<1x2x4x4xf32>
+  } : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>, tensor<2x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %t = graph.transpose %y {perm = [0, 1, 3, 2]} : tensor<1x2x4x4xf32>
+  func.return %t : tensor<1x2x4x4xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      b: "0x040000000000803F00000040"
+    }
+  }
+#-}
+""",
     """func.func @axpy(%a: f32, %x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xf32> {
   %0 = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
   %1 = arith.mulf %x, %0 fastmath<fast> : tensor<4xf32>
