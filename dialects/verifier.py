@@ -33,6 +33,6 @@ def verify_located(
             op.verify(verify_nested_ops=False)
         except (DiagnosticException, ValueError) as err:
             detail = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
-            detail = detail.removeprefix("Operation does not verify: ")
+            detail = detail.removeprefix("Operation does not verify: ").removeprefix(f"{op.name}: ")
             message = f"'{op.name}' op {detail}{context}"
             raise VerifyError(message, nearest_location(op, locations), source) from err
