@@ -49,14 +49,12 @@ class Pool2dOp(GraphOp):
         strides: Sequence[int] | None = None,
         padding: Sequence[int] | None = None,
         ceil_mode: bool = False,
-        **flags: bool,
     ):
         properties = properties_of(
             kernel=int_array(kernel),
             strides=optional_ints(strides),
             padding=optional_ints(padding),
             ceil_mode=optional_flag(ceil_mode),
-            **{name: optional_flag(value) for name, value in flags.items()},
         )
         super().__init__(operands=[input], result_types=inferred(type(self), [input], properties), properties=properties)
 
@@ -107,16 +105,6 @@ class MaxPool2dOp(Pool2dOp):
 
     name = "graph.max_pool2d"
 
-    def __init__(
-        self,
-        input: SSAValue,
-        kernel: Sequence[int],
-        strides: Sequence[int] | None = None,
-        padding: Sequence[int] | None = None,
-        ceil_mode: bool = False,
-    ):
-        super().__init__(input, kernel, strides, padding, ceil_mode)
-
     def evaluate(self, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
         (x,) = inputs
         lowest = -np.inf if np.issubdtype(x.dtype, np.floating) else np.iinfo(x.dtype).min
@@ -139,7 +127,9 @@ class AvgPool2dOp(Pool2dOp):
         ceil_mode: bool = False,
         count_include_pad: bool = False,
     ):
-        super().__init__(input, kernel, strides, padding, ceil_mode, count_include_pad=count_include_pad)
+        super().__init__(input, kernel, strides, padding, ceil_mode)
+        if count_include_pad:  # does not change the result type
+            self.properties["count_include_pad"] = builtin.UnitAttr()
 
     def evaluate(self, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
         (x,) = inputs
