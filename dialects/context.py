@@ -16,13 +16,15 @@ from xdsl.dialects.vector import Vector
 from xdsl.ir import Dialect
 
 from tessel.dialects.graph import Graph
+from tessel.dialects.loop import Loop
+from tessel.dialects.te import Te
 
 # xDSL's dialects that tessel IR reuses; `test` is MLIR's structural test dialect.
 XDSL_DIALECTS: tuple[Dialect, ...] = (Builtin, Func, Arith, Math, Scf, Cf, MemRef, Vector, LLVM, Test)
 
 
 # tessel's own dialects.
-TESSEL_DIALECTS: tuple[Dialect, ...] = (Graph,)
+TESSEL_DIALECTS: tuple[Dialect, ...] = (Graph, Te, Loop)
 
 
 def make_context() -> Context:

@@ -390,9 +390,9 @@ class IRCallbacks(AttributeCallbacks, Transformer[Token, object]):
 
 
 def _fragments() -> tuple[SyntaxFragment, ...]:
-    from tessel.dialects import arith_syntax, func_syntax, graph, math_syntax
+    from tessel.dialects import arith_syntax, func_syntax, graph, loop, math_syntax, te
 
-    return (func_syntax.FRAGMENT, arith_syntax.FRAGMENT, math_syntax.FRAGMENT, *graph.FRAGMENTS)
+    return (func_syntax.FRAGMENT, arith_syntax.FRAGMENT, math_syntax.FRAGMENT, *graph.FRAGMENTS, *te.FRAGMENTS, *loop.FRAGMENTS)
 
 
 @cache
