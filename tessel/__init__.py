@@ -1,6 +1,7 @@
 """tessel: a deep-learning compiler built as MLIR-style dialects on xDSL.
 
-The Python API: `parse` IR text, `print_ir` it back, `run_pipeline` passes over it.
+The Python API: `parse` IR text, `print_ir` it back, `run_pipeline` passes over it;
+`tessel.te` builds tensor expressions and schedules like `tvm.te`, `tessel.lower` turns them into loop IR.
 """
 
 from __future__ import annotations
@@ -23,10 +24,25 @@ __all__ = [
     "SourceLocation",
     "VerifyError",
     "default_parser",
+    "lower",
     "parse",
     "print_ir",
     "run_pipeline",
+    "te",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`tessel.te` and `tessel.lower` load the frontend and driver on first use."""
+    if name == "te":
+        from tessel.frontends import te
+
+        return te
+    if name == "lower":
+        from tessel.driver import lower
+
+        return lower
+    raise AttributeError(f"module 'tessel' has no attribute '{name}'")
 
 
 @cache

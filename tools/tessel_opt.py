@@ -88,7 +88,8 @@ class Driver:
         try:
             run_passes(module, self.passes, timing=self.timing, after_each=after_each, verify_each=False)
         except DiagnosticException as err:
-            raise IRError(f"pass failed: {err}", nearest_location(module, locations), text) from err
+            where = getattr(err, "op", None) or module
+            raise IRError(f"pass failed: {err}", nearest_location(where, locations), text) from err
 
 
 def _list_passes() -> str:

@@ -2,6 +2,7 @@
 
 from xdsl.ir import Dialect
 
+from tessel.dialects.loop import syntax
 from tessel.dialects.loop.ops import (
     LOOP_KINDS,
     LOOP_OPS,
@@ -21,7 +22,7 @@ from tessel.dialects.loop.ops import (
 Loop = Dialect("loop", list(LOOP_OPS), [])
 
 # Custom syntax fragments (dialects/loop/syntax.py); ops without one print in generic form.
-FRAGMENTS: tuple = ()
+FRAGMENTS: tuple = (syntax.FRAGMENT,)
 
 __all__ = [
     "FRAGMENTS",

@@ -173,7 +173,10 @@ class IfOp(IRDLOperation):
     def __init__(self, condition: SSAValue, then_region: Region | None = None, else_region: Region | None = None):
         super().__init__(
             operands=[condition],
-            regions=[then_region if then_region is not None else Region(Block()), else_region if else_region is not None else Region()],
+            regions=[
+                then_region if then_region is not None else Region(Block()),
+                else_region if else_region is not None else Region(),
+            ],
         )
 
 
@@ -257,7 +260,9 @@ class AllocOp(IRDLOperation):
 
     def verify_(self) -> None:
         if self.scope.data not in MEMORY_SCOPES:
-            raise VerifyException(f"loop.alloc: unknown memory scope '{self.scope.data}'; expected one of {', '.join(MEMORY_SCOPES)}")
+            raise VerifyException(
+                f"loop.alloc: unknown memory scope '{self.scope.data}'; expected one of {', '.join(MEMORY_SCOPES)}"
+            )
 
 
 @irdl_op_definition

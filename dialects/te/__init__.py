@@ -2,6 +2,7 @@
 
 from xdsl.ir import Dialect
 
+from tessel.dialects.te import schedule_syntax, syntax
 from tessel.dialects.te.ops import (
     REDUCERS,
     ComputeOp,
@@ -18,8 +19,8 @@ COMPUTE_OPS = (PlaceholderOp, ComputeOp, ReadOp, YieldOp, IfThenElseOp, IntrinOp
 
 Te = Dialect("te", [*COMPUTE_OPS, *SCHEDULE_OPS], [AxisType, StageType])
 
-# Custom syntax fragments (dialects/te/syntax.py); ops without one print in generic form.
-FRAGMENTS: tuple = ()
+# Custom syntax fragments: the compute side (syntax.py) and the schedule (schedule_syntax.py).
+FRAGMENTS: tuple = (syntax.FRAGMENT, schedule_syntax.FRAGMENT)
 
 __all__ = [
     "FRAGMENTS",

@@ -108,7 +108,7 @@ class ComputeOp(IRDLOperation):
         return last
 
     def verify_(self) -> None:
-        where = f"te.compute \"{self.tensor_name.data}\""
+        where = f'te.compute "{self.tensor_name.data}"'
         if any(e <= 0 for e in self.shape) or any(e <= 0 for e in self.reduce_shape):
             raise VerifyException(f"{where}: extents must be positive, got {list(self.shape)} reduce {list(self.reduce_shape)}")
         args = self.body.block.args

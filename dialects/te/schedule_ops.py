@@ -145,7 +145,9 @@ class TileOp(PrimitiveOp):
 
     def __init__(self, stage: SSAValue, x_axis: SSAValue, y_axis: SSAValue, x_factor: int, y_factor: int):
         super().__init__(
-            operands=[stage, x_axis, y_axis], properties={"factors": int_array([x_factor, y_factor])}, result_types=[[AxisType()] * 4]
+            operands=[stage, x_axis, y_axis],
+            properties={"factors": int_array([x_factor, y_factor])},
+            result_types=[[AxisType()] * 4],
         )
 
     @property

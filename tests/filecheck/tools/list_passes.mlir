@@ -19,8 +19,10 @@
 // DIALECTS-NEXT:   func
 // DIALECTS-NEXT:   graph
 // DIALECTS-NEXT:   llvm
+// DIALECTS-NEXT:   loop
 // DIALECTS-NEXT:   math
 // DIALECTS-NEXT:   memref
 // DIALECTS-NEXT:   scf
+// DIALECTS-NEXT:   te
 // DIALECTS-NEXT:   test
 // DIALECTS-NEXT:   vector

@@ -1,0 +1,1 @@
+"""How lower-te-to-loop applies a schedule: stages and axes, bound inference, loop nest generation, tensorize."""
