@@ -31,8 +31,8 @@ from tessel.frontends.te_expr import (
     Operation,
     PlaceholderOp,
     Range,
-    Tensor,
     TeError,
+    Tensor,
     all_of,
     any_of,
     compute,
@@ -230,7 +230,9 @@ def hardware_intrin(name: str, *args: object) -> HardwareCall:
         elif isinstance(arg, Buffer):
             tensors.append(arg.tensor)
         else:
-            raise TeError(f"te.hardware_intrin {name}: arguments must be buffers or buf.access_ptr(...), got {type(arg).__name__}")
+            raise TeError(
+                f"te.hardware_intrin {name}: arguments must be buffers or buf.access_ptr(...), got {type(arg).__name__}"
+            )
     return HardwareCall(name, tuple(tensors))
 
 

@@ -28,8 +28,8 @@ from tessel.frontends.te_expr import (
     IterVar,
     Read,
     Reduce,
-    Tensor,
     TeError,
+    Tensor,
     Unary,
     bits,
     is_float,
@@ -189,11 +189,16 @@ class BodyBuilder:
         """lhs - floor(lhs / rhs) * rhs: the remainder, moved into rhs's sign when the signs differ."""
         remainder = self._add(arith.RemSIOp(lhs, rhs))
         zero = self.constant(0, dtype)
-        nonzero = self._add(arith.CmpiOp(remainder, zero, "ne"))
         remainder_negative = self._add(arith.CmpiOp(remainder, zero, "slt"))
-        divisor_negative = self._add(arith.CmpiOp(rhs, zero, "slt"))
-        signs_differ = self._add(arith.XOrIOp(remainder_negative, divisor_negative))
-        adjust = self._add(arith.AndIOp(nonzero, signs_differ))
+        divisor = rhs.owner
+        if isinstance(divisor, arith.ConstantOp) and isinstance(divisor.value, IntegerAttr) and divisor.value.value.data > 0:
+            # The common `i % 32`: only a negative remainder moves.
+            adjust = remainder_negative
+        else:
+            nonzero = self._add(arith.CmpiOp(remainder, zero, "ne"))
+            divisor_negative = self._add(arith.CmpiOp(rhs, zero, "slt"))
+            signs_differ = self._add(arith.XOrIOp(remainder_negative, divisor_negative))
+            adjust = self._add(arith.AndIOp(nonzero, signs_differ))
         return self._add(arith.SelectOp(adjust, self._add(arith.AddiOp(remainder, rhs)), remainder))
 
     def _compare(self, op: str, dtype: str, lhs: SSAValue, rhs: SSAValue) -> SSAValue:

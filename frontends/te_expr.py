@@ -648,7 +648,9 @@ class Tensor:
             if not is_integer(index.dtype):
                 raise TeError(f"{self.name}[...]: index {dim} must be an integer expression, got {index.dtype}")
             if isinstance(index, Const) and not 0 <= int(index.value) < self.shape[dim]:
-                raise TeError(f"{self.name}[...]: index {index.value} is out of bounds for dimension {dim} of extent {self.shape[dim]}")
+                raise TeError(
+                    f"{self.name}[...]: index {index.value} is out of bounds for dimension {dim} of extent {self.shape[dim]}"
+                )
             exprs.append(index)
         return Read(self, tuple(exprs))
 
@@ -765,9 +767,10 @@ def _arg_names(fcompute: Callable[..., object], rank: int) -> list[str]:
     if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
         return [f"i{d}" for d in range(rank)]
     positional = [p for p in params if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    if len(positional) != rank:
-        raise TeError(f"te.compute: fcompute takes {len(positional)} index arguments, the shape has {rank} dimensions")
-    return [p.name for p in positional]
+    required = [p for p in positional if p.default is inspect.Parameter.empty]
+    if not len(required) <= rank <= len(positional):
+        raise TeError(f"te.compute: fcompute takes {len(required)} index arguments, the shape has {rank} dimensions")
+    return [p.name for p in positional[:rank]]
 
 
 def compute(shape: object, fcompute: Callable[..., object], name: str = "compute", tag: str = "") -> Tensor:
@@ -776,7 +779,9 @@ def compute(shape: object, fcompute: Callable[..., object], name: str = "compute
     name = _name(name, "te.compute")
     if not callable(fcompute):
         raise TeError(f"te.compute: fcompute must be callable, got {type(fcompute).__name__}")
-    axis = tuple(IterVar(arg, Range(0, extent), "spatial") for arg, extent in zip(_arg_names(fcompute, len(dims)), dims, strict=True))
+    axis = tuple(
+        IterVar(arg, Range(0, extent), "spatial") for arg, extent in zip(_arg_names(fcompute, len(dims)), dims, strict=True)
+    )
     result = fcompute(*axis)
     if isinstance(result, list | tuple):
         raise TeError(f"te.compute {name}: fcompute must return one expression (multiple outputs are not supported)")

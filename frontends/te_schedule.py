@@ -17,7 +17,7 @@ from xdsl.ir import Block, Operation, SSAValue
 from tessel.dialects.te import schedule_ops as sched
 from tessel.dialects.te.ops import int_array
 from tessel.frontends.te_codegen import valid_name
-from tessel.frontends.te_expr import CacheOp, ComputeOp, IterVar, PlaceholderOp, Range, Tensor, TeError
+from tessel.frontends.te_expr import CacheOp, ComputeOp, IterVar, PlaceholderOp, Range, TeError, Tensor
 from tessel.frontends.te_expr import Operation as TeOperation
 
 

@@ -32,14 +32,16 @@ class LowerTeToLoop(ModulePass):
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         intrinsics: list[te.IntrinOp] = []
+        called: set[str] = set()
         for function in [f for f in op.ops if is_te_function(f)]:
             assert isinstance(function, func.FuncOp)
             lowered, used = lower_function(function, op)
             Rewriter.replace_op(function, lowered)
             intrinsics += [i for i in used if i not in intrinsics]
+            called |= {c.callee.root_reference.data for c in lowered.walk() if isinstance(c, loop.CallOp)}
         existing = {f.sym_name.data for f in op.ops if isinstance(f, loop.FuncOp)}
         for definition in intrinsic_functions(intrinsics):
-            if definition.sym_name.data not in existing:
+            if definition.sym_name.data in called and definition.sym_name.data not in existing:
                 op.body.block.add_op(definition)
         for declaration in [o for o in op.ops if isinstance(o, te.IntrinOp)]:
             Rewriter.erase_op(declaration)

@@ -28,6 +28,7 @@ class StageGen:
     consumers: list[str] = field(default_factory=list)
     output: bool = False
     attach: str = "root"
+    roots: list[Axis] = field(default_factory=list)
 
 
 @dataclass
@@ -157,6 +158,7 @@ def _axes_line(w: _Writer, stage: StageGen, spatial: list[int], reduce: list[int
     stage.leaves = [Axis(w.fresh(f"{stage.name}_a"), e, False) for e in spatial] + [
         Axis(w.fresh(f"{stage.name}_r"), e, True) for e in reduce
     ]
+    stage.roots = list(stage.leaves)
     w.lines.append(f"    {', '.join(a.name for a in stage.leaves)} = te.axes %{stage.name}")
 
 
@@ -205,6 +207,15 @@ def _annotations(draw: st.DrawFn, w: _Writer, stage: StageGen) -> None:
         if axis.kind == "serial":
             axis.kind = "unrolled"
             w.lines.append(f"    te.unroll %{stage.name} {axis.name}")
+    free = [a for a in stage.leaves if a.kind == "serial" and not a.reduce]
+    if free and draw(st.integers(0, 3)) == 0:
+        axis = draw(st.sampled_from(free))
+        tag = draw(st.sampled_from(["blockIdx.x", "threadIdx.x", "vthread"]))
+        axis.kind = "thread"
+        w.lines.append(f'    te.bind %{stage.name} {axis.name} "{tag}"')
+    if draw(st.integers(0, 3)) == 0:
+        axis = draw(st.sampled_from(stage.leaves))
+        w.lines.append(f'    te.pragma %{stage.name} {axis.name} "unroll_explicit"')
     last = stage.leaves[-1]
     if not last.reduce and last.kind == "serial" and draw(st.booleans()):
         last.kind = "vectorized"
@@ -260,7 +271,13 @@ def scheduled_programs(draw: st.DrawFn) -> Program:
             axis = draw(st.sampled_from(targets))
             w.lines.append(f"    te.compute_at %{stage.name} at %{consumer.name} {axis.name}")
             stage.attach = "at"
-        elif choice == "inline":
+            if draw(st.booleans()):
+                w.lines.append(f"    te.double_buffer %{stage.name}")
+        if choice != "inline" and sum(not a.reduce for a in stage.roots) >= 2 and draw(st.booleans()):
+            factor = draw(st.integers(1, 8))
+            offset = draw(st.integers(0, factor - 1))
+            w.lines.append(f"    te.storage_align %{stage.name} {stage.roots[0].name} factor {factor} offset {offset}")
+        if choice == "inline":
             w.lines.append(f"    te.compute_inline %{stage.name}")
             stage.attach = "inline"
     w.lines.append("  }")

@@ -713,7 +713,9 @@ class _FunctionCompiler:
             raise LoopInterpreterError(f"{self.where(op)}: expected one result")
         result = op.results[0]
         types = Types(tuple(self.scalar(v.type, op) for v in op.operands), self.scalar(result.type, op))
-        if isinstance(result.type, VectorType) or any(isinstance(v.type, VectorType) for v in op.operands):
+        if any(isinstance(v.type, VectorType) for v in op.operands) and not isinstance(result.type, VectorType):
+            raise LoopInterpreterError(f"{self.where(op)}: an elementwise op on vectors must produce a vector, got {result.type}")
+        if isinstance(result.type, VectorType):
             vt = (
                 result.type
                 if isinstance(result.type, VectorType)

@@ -108,7 +108,7 @@ func.func @reduction_without_reducer(%A: tensor<8xf32>) {
 func.func @unknown_thread(%A: tensor<8xf32>) {
   te.schedule {
     %i = te.axes %A
-    // expected-error@+1 {{te.bind: unknown thread 'threadIdx.w'}}
+    // expected-error@+1 {{unknown thread 'threadIdx.w'; expected one of blockIdx.x}}
     te.bind %A %i "threadIdx.w"
   }
   func.return
@@ -119,7 +119,7 @@ func.func @unknown_thread(%A: tensor<8xf32>) {
 func.func @storage_align_offset(%A: tensor<8xf32>) {
   te.schedule {
     %i = te.axes %A
-    // expected-error@+1 {{te.storage_align: the offset must lie in [0, factor), got 32 for factor 32}}
+    // expected-error@+1 {{the offset must lie in [0, factor), got 32 for factor 32}}
     te.storage_align %A %i factor 32 offset 32
   }
   func.return

@@ -1,0 +1,1 @@
+"""Shared pieces of the loop-level passes: index expressions as canonical sums, and small IR edits."""
