@@ -24,30 +24,32 @@ from tessel.dialects import te as te_ir
 from tessel.frontends.te_codegen import build_compute_op, tensor_type, valid_name
 from tessel.frontends.te_expr import (
     DTYPES,
-    CacheOp,
-    ComputeOp,
     Expr,
     IterVar,
-    Operation,
-    PlaceholderOp,
     Range,
     TeError,
-    Tensor,
     all_of,
     any_of,
-    compute,
     const,
     if_then_else,
     math_call,
     max_value,
     min_value,
-    placeholder,
     power,
-    reduce_axis,
-    reduction,
     sigmoid,
 )
 from tessel.frontends.te_schedule import Schedule, Stage, TensorIntrin, create_schedule, reachable_ops
+from tessel.frontends.te_tensor import (
+    CacheOp,
+    ComputeOp,
+    Operation,
+    PlaceholderOp,
+    Tensor,
+    compute,
+    placeholder,
+    reduce_axis,
+    reduction,
+)
 
 __all__ = [
     "DTYPES",

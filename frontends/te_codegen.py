@@ -21,7 +21,6 @@ from tessel.frontends.te_expr import (
     Call,
     Cast,
     Compare,
-    ComputeOp,
     Const,
     Expr,
     IfThenElse,
@@ -29,7 +28,6 @@ from tessel.frontends.te_expr import (
     Read,
     Reduce,
     TeError,
-    Tensor,
     Unary,
     bits,
     is_float,
@@ -37,6 +35,7 @@ from tessel.frontends.te_expr import (
     postorder,
     value_type,
 )
+from tessel.frontends.te_tensor import ComputeOp, Tensor
 
 _FLOAT_BINARY: dict[str, Callable[[SSAValue, SSAValue], Operation]] = {
     "add": arith.AddfOp,

@@ -17,8 +17,9 @@ from xdsl.ir import Block, Operation, SSAValue
 from tessel.dialects.te import schedule_ops as sched
 from tessel.dialects.te.ops import int_array
 from tessel.frontends.te_codegen import valid_name
-from tessel.frontends.te_expr import CacheOp, ComputeOp, IterVar, PlaceholderOp, Range, TeError, Tensor
-from tessel.frontends.te_expr import Operation as TeOperation
+from tessel.frontends.te_expr import IterVar, Range, TeError
+from tessel.frontends.te_tensor import CacheOp, ComputeOp, PlaceholderOp, Tensor
+from tessel.frontends.te_tensor import Operation as TeOperation
 
 
 @dataclass(frozen=True, eq=False)
@@ -350,18 +351,16 @@ class Schedule:
             self.stages[op] = Stage(self, op.output(0), op.axis, op.reduce_axis)
 
     def __getitem__(self, key: Tensor | TeOperation | StageOp) -> Stage:
-        if isinstance(key, StageOp):
-            key = key.output(0)
-        if isinstance(key, Tensor):
-            key = key.op
-        if not isinstance(key, TeOperation):
+        tensor = key.output(0) if isinstance(key, StageOp) else key
+        op = tensor.op if isinstance(tensor, Tensor) else tensor
+        if not isinstance(op, TeOperation):
             raise TeError(f"s[...]: expected a tensor or an operation, got {type(key).__name__}")
-        if key not in self.stages:
+        if op not in self.stages:
             raise TeError(
-                f"s[{key.name}]: {key.name} is not part of this schedule "
+                f"s[{op.name}]: {op.name} is not part of this schedule "
                 f"(it covers {', '.join(o.name for o in self.outputs)} and the tensors they read)"
             )
-        return self.stages[key]
+        return self.stages[op]
 
     def owner_of(self, axis: IterVar) -> Stage | None:
         """The stage whose current root axes include `axis`."""

@@ -11,7 +11,15 @@ from xdsl.passes import ModulePass, PassOptionInfo, get_pass_option_infos
 from xdsl.transforms import get_all_passes
 
 # tessel's own passes: one module per pass, `passes/<name with _>.py`; add a pass here.
-TESSEL_PASS_NAMES: tuple[str, ...] = ("fuse-ops", "graph-simplify", "lower-te-to-loop")
+TESSEL_PASS_NAMES: tuple[str, ...] = (
+    "fuse-ops",
+    "graph-simplify",
+    "lower-te-to-loop",
+    "loop-simplify",
+    "loop-unroll",
+    "loop-vectorize",
+    "loop-storage-flatten",
+)
 
 # xDSL's generic passes that tessel reuses by name.
 XDSL_PASS_NAMES: tuple[str, ...] = (

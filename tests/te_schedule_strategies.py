@@ -273,7 +273,8 @@ def scheduled_programs(draw: st.DrawFn) -> Program:
             stage.attach = "at"
             if draw(st.booleans()):
                 w.lines.append(f"    te.double_buffer %{stage.name}")
-        if choice != "inline" and sum(not a.reduce for a in stage.roots) >= 2 and draw(st.booleans()):
+        # storage_align pads the innermost dimension, so it aligns the outer row of 2-D stages
+        if choice != "inline" and sum(not a.reduce for a in stage.roots) == 2 and draw(st.booleans()):
             factor = draw(st.integers(1, 8))
             offset = draw(st.integers(0, factor - 1))
             w.lines.append(f"    te.storage_align %{stage.name} {stage.roots[0].name} factor {factor} offset {offset}")

@@ -321,6 +321,41 @@ def test_vector_axpy_and_reduction():
     np.testing.assert_allclose(S, expected.astype(np.float64).sum(axis=1), rtol=1e-6)
 
 
+REDUCTIONS = {
+    "add": (f32, np.float32, lambda v, acc: acc + v.astype(np.float64).sum()),
+    "mul": (f32, np.float32, lambda v, acc: acc * v.astype(np.float64).prod()),
+    "maximumf": (f32, np.float32, lambda v, acc: max(acc, v.max())),
+    "minnumf": (f32, np.float32, lambda v, acc: min(acc, v.min())),
+    "maxsi": (i32, np.int32, lambda v, acc: max(acc, v.max())),
+    "minui": (i32, np.int32, lambda v, acc: np.uint32(min(np.uint32(acc), v.view(np.uint32).min())).view(np.int32)),
+    "xor": (i32, np.int32, lambda v, acc: np.bitwise_xor.reduce(v) ^ acc),
+    "add_i32": (i32, np.int32, lambda v, acc: (v.astype(np.int64).sum() + acc + 2**31) % 2**32 - 2**31),
+}
+
+
+@pytest.mark.parametrize("lanes", [1, 8, 20])
+@pytest.mark.parametrize("kind", sorted(REDUCTIONS))
+def test_vector_reduction_kinds(kind: str, lanes: int):
+    element, dtype, reference = REDUCTIONS[kind]
+    flag = vector.CombiningKindFlag(kind.removesuffix("_i32"))
+    vt = VectorType(element, [lanes])
+    with kernel("reduce", memref(lanes, t=element), memref(1, t=element)) as (func, (X, Y)):
+        acc = LoadOp(Y, [cidx(0)]).result
+        vector.ReductionOp.build(
+            operands=[vector.LoadOp(X, [cidx(0)], vt), [acc]],
+            result_types=[element],
+            properties={"kind": vector.CombiningKindAttr(flag)},
+        )
+        reduced = list(func.body.block.ops)[-1].results[0]
+        StoreOp(reduced, Y, [cidx(0)])
+    rng = np.random.default_rng(lanes)
+    X = rng.standard_normal(lanes).astype(dtype) if element == f32 else rng.integers(-(2**31), 2**31, lanes, dtype)
+    Y = np.array([3], dtype)
+    expected = reference(X, dtype(3))
+    run_loop_function(module(func), "reduce", [X, Y])
+    np.testing.assert_allclose(Y[0], np.array(expected).astype(dtype), rtol=1e-6)
+
+
 @pytest.mark.parametrize("lanes", [4, 32])
 def test_vector_elementwise_ops(lanes: int):
     """arith/math on vectors work lane by lane: relu(x) * 2 - exp(x), compared with numpy."""
@@ -694,7 +729,8 @@ def test_float_conversions():
 
 
 def test_f32_constants_are_rounded():
-    out = elementwise(lambda v: arith.ExtFOp(arith.SubfOp(arith.AddfOp(v, cf(0.1)), cf(0.1)), f64), [np.zeros(1, np.float32)], f64, np.float64)
+    zero = [np.zeros(1, np.float32)]
+    out = elementwise(lambda v: arith.ExtFOp(arith.SubfOp(arith.AddfOp(v, cf(0.1)), cf(0.1)), f64), zero, f64, np.float64)
     assert out[0] == 0.0  # the same f32 constant both times
     out = elementwise(lambda v: arith.ExtFOp(cf(0.1), f64), [np.zeros(1, np.float32)], f64, np.float64)
     assert out[0] == float(np.float32(0.1))
@@ -788,7 +824,8 @@ def test_wrong_buffer_shape_dtype_and_count():
     good = [rand(4, 4), rand(4, 4), np.zeros((4, 4), np.float32)]
     with pytest.raises(
         LoopInterpreterError,
-        match=r"argument 1: expected a float32 array of shape \(4, 4\) \(memref<4x4xf32>\), got a float32 array of shape \(4, 5\)",
+        match=r"argument 1: expected a float32 array of shape \(4, 4\) \(memref<4x4xf32>\), "
+        r"got a float32 array of shape \(4, 5\)",
     ):
         run_loop_function(mod, "matmul", [good[0], rand(4, 5), good[2]])
     with pytest.raises(LoopInterpreterError, match="argument 2: .* got a float64 array"):
@@ -835,7 +872,8 @@ def test_call_view_that_does_not_fit():
     loop_op.ub = IntegerAttr(3, index)
     with pytest.raises(
         LoopInterpreterError,
-        match=r"loop.call @gemm4 in @tiled: the memref<4x4xf32> view of buffer 0 \(%arg0\) at \(8, 0\) does not fit in memref<8x8xf32>",
+        match=r"loop.call @gemm4 in @tiled: the memref<4x4xf32> view of buffer 0 \(%arg0\) at \(8, 0\) "
+        r"does not fit in memref<8x8xf32>",
     ):
         run_loop_function(mod, "tiled", [rand(8, 8), rand(8, 8), np.zeros((8, 8), np.float32)])
 

@@ -702,8 +702,8 @@ def test_expression_errors() -> None:
         te.const(300, "int8")
     with error(r"te.compute bad: fcompute must return one expression"):
         te.compute((4,), lambda i: (A[i, i], A[i, i]), name="bad")
-    with error(r"the tensor A is not a scalar expression"):
-        te.compute((4,), lambda i: A)
+    with error(r"te.compute c: expected a te expression or a Python number, got Tensor"):
+        te.compute((4,), lambda i: A, name="c")
 
 
 def test_schedule_argument_errors() -> None:

@@ -716,16 +716,32 @@ class _FunctionCompiler:
         if any(isinstance(v.type, VectorType) for v in op.operands) and not isinstance(result.type, VectorType):
             raise LoopInterpreterError(f"{self.where(op)}: an elementwise op on vectors must produce a vector, got {result.type}")
         if isinstance(result.type, VectorType):
-            vt = (
-                result.type
-                if isinstance(result.type, VectorType)
-                else next(v.type for v in op.operands if isinstance(v.type, VectorType))
-            )
-            self.lanewise(op, lambda args: emitter(op, args, types), vt, indent)
+            self.lanewise(op, lambda args: emitter(op, args, types), result.type, indent)
             return
         args = [self.value(v, op) for v in op.operands]
-        self.define(result, emitter(op, args, types), indent, op)
+        if self.is_exact_cast(op, types):
+            self.values[result] = args[0]  # the value is representable as is: the cast changes nothing
+        elif op.name == "arith.sitofp" and self.fits(op.operands[0], 1 << (11 if types.result.width == 16 else 24)):
+            self.define(result, f"float({args[0]})", indent, op)  # no rounding needed
+        else:
+            self.define(result, emitter(op, args, types), indent, op)
         self.ranges_of(op, types)
+
+    def fits(self, value: SSAValue, bound: int) -> bool:
+        """Whether value is statically known to lie in [-bound, bound]."""
+        r = self.ranges.get(value)
+        return r is not None and -bound <= r[0] and r[1] <= bound
+
+    def is_exact_cast(self, op: Operation, types: Types) -> bool:
+        if op.name not in ("arith.index_cast", "arith.extsi"):
+            return False
+        source, result = types.operands[0], types.result
+        assert result is not None
+        if source.is_bool or not source.signed:
+            return False
+        if result.kind == "index" or op.name == "arith.extsi":  # widening a signed value
+            return True
+        return self.fits(op.operands[0], (1 << (result.width - 1)) - 1)
 
     def ranges_of(self, op: Operation, types: Types) -> None:
         """Static ranges through index arithmetic (for bounds-check elimination)."""
@@ -811,20 +827,15 @@ class _FunctionCompiler:
         types = Types((element, element), element)
         source = self.value(op.vector, op)
         acc: str | None = self.value(op.acc, op) if op.acc is not None else None
-        steps = 0
         for k in range(n):
             lane = f"{source}[{k}]"
             if acc is None:
                 acc = lane
                 continue
-            expr = emitter(op, [acc, lane], types)
-            steps += 1
-            if steps % 8 == 0 or k == n - 1:  # keep expressions short: name a partial result now and then
-                name = self.fresh(None, "r")
-                self.emit(indent, f"{name} = {expr}", self.where(op))
-                acc = name
-            else:
-                acc = expr
+            # one line per step: the combining expressions use their operands several times
+            name = self.fresh(None, "r")
+            self.emit(indent, f"{name} = {emitter(op, [acc, lane], types)}", self.where(op))
+            acc = name
         if acc is None:
             raise LoopInterpreterError(f"{self.where(op)}: reduction of an empty vector without an accumulator")
         self.define(op.dest, acc, indent, op)
@@ -976,31 +987,44 @@ def compile_loop_function(func: FuncOp, module: ModuleOp | None = None) -> Compi
 _cache: weakref.WeakKeyDictionary[Operation, tuple[object, CompiledLoopFunction]] = weakref.WeakKeyDictionary()
 
 
-def _fingerprint(module: ModuleOp) -> object:
+def _scan(module: ModuleOp, name: str) -> tuple[list[FuncOp], list[object]]:
+    """The loop.funcs of the module named `name`, and a structural fingerprint of the module: the
+    identities of ops, values and blocks (ids: the cache must not keep IR alive; equal id sequences
+    with equal names and types mean the same use-def graph) and the op names, types, properties and
+    attributes (immutable values, compared by equality)."""
+    found: list[FuncOp] = []
     parts: list[object] = []
+    append, extend = parts.append, parts.extend
     for op in module.walk():
-        parts.append(id(op))
-        parts.append(op.name)
-        parts.append(tuple(id(v) for v in op.operands))
-        parts.append(tuple(r.type for r in op.results))
-        parts.append(tuple(op.properties.items()))
-        parts.append(tuple(op.attributes.items()))
+        if isinstance(op, FuncOp) and op.sym_name.data == name:
+            found.append(op)
+        append(id(op))
+        append(op.name)
+        extend(map(id, op.operands))
+        for r in op.results:
+            append(id(r))
+            append(r.type)
+        extend(op.properties.items())
+        extend(op.attributes.items())
         for region in op.regions:
+            append(len(region.blocks))
             for block in region.blocks:
-                parts.append(tuple(id(a) for a in block.args))
-    return tuple(parts)
+                append(id(block))
+                for a in block.args:
+                    append(id(a))
+                    append(a.type)
+    return found, parts
 
 
 def run_loop_function(module: ModuleOp, name: str, buffers: Sequence[np.ndarray]) -> None:
     """Run the loop.func @name of `module` on `buffers` (numpy arrays, one per argument, updated in
     place). LoopInterpreterError if the buffers do not match the argument types, for IR the interpreter
     cannot run, and for failures while running (out-of-bounds accesses, ...)."""
-    funcs = [op for op in module.walk() if isinstance(op, FuncOp) and op.sym_name.data == name]
+    funcs, fingerprint = _scan(module, name)
     if not funcs:
         known = ", ".join(f"@{op.sym_name.data}" for op in module.walk() if isinstance(op, FuncOp)) or "none"
         raise LoopInterpreterError(f"no loop.func @{name} in the module (loop.funcs: {known})")
     func = funcs[0]
-    fingerprint = _fingerprint(module)
     cached = _cache.get(func)
     if cached is not None and cached[0] == fingerprint:
         compiled = cached[1]

@@ -147,7 +147,7 @@ class TileOp(PrimitiveOp):
         super().__init__(
             operands=[stage, x_axis, y_axis],
             properties={"factors": int_array([x_factor, y_factor])},
-            result_types=[[AxisType()] * 4],
+            result_types=[AxisType()] * 4,
         )
 
     @property
@@ -316,10 +316,9 @@ class StorageAlignOp(PrimitiveOp):
 
     def verify_(self) -> None:
         _positive("te.storage_align", "the factor", self.factor.value.data)
-        if not 0 <= self.offset.value.data < self.factor.value.data:
-            raise VerifyException(
-                f"te.storage_align: the offset must lie in [0, factor), got {self.offset.value.data} for factor {self.factor.value.data}"
-            )
+        offset, factor = self.offset.value.data, self.factor.value.data
+        if not 0 <= offset < factor:
+            raise VerifyException(f"te.storage_align: the offset must lie in [0, factor), got {offset} for factor {factor}")
 
 
 @irdl_op_definition

@@ -59,19 +59,17 @@ def _inner_box(builder: NestBuilder, stage: Stage, level: int, what: str) -> lis
     where = _pragma_op(stage, level)
     inner = stage.leaf_axes[level:]
     fixed = {a.dim for a in enclosing_dims(stage)} | {a.dim for a in stage.leaf_axes[:level]}
+    not_a_box = f"{what}: the loops from axis {stage.leaf_axes[level].name} of stage {stage.name} do not cover a box"
     box: list[tuple[AffineExpr, int]] = []
     size_product = 1
     for axis in stage.spatial_roots:
         if any(bounds.stages[stage].guards[axis]) and used_dims(bounds.stages[stage].local[axis]) & {a.dim for a in inner}:
-            raise ScheduleError(f"{what}: the loops from axis {stage.leaf_axes[level].name} of stage {stage.name} do not cover a box "
-                                "(a non-dividing split adds iterations)", where)  # fmt: skip
+            raise ScheduleError(f"{not_a_box} (a non-dividing split adds iterations)", where)
         value = simplify(bounds.root_value(stage, axis))
         found = symbolic_range(value, fixed, bounds.extents)
         size = constant_difference(found[1], found[0]) if found is not None else None
         if found is None or size is None:
-            raise ScheduleError(
-                f"{what}: the loops from axis {stage.leaf_axes[level].name} of stage {stage.name} do not cover a box", where
-            )
+            raise ScheduleError(not_a_box, where)
         box.append((found[0], size + 1))
         size_product *= size + 1
     spatial_inner = 1
@@ -79,9 +77,7 @@ def _inner_box(builder: NestBuilder, stage: Stage, level: int, what: str) -> lis
         if not axis.reduce:
             spatial_inner *= axis.extent
     if spatial_inner != size_product:
-        raise ScheduleError(
-            f"{what}: the loops from axis {stage.leaf_axes[level].name} of stage {stage.name} do not cover a box", where
-        )
+        raise ScheduleError(not_a_box, where)
     return box
 
 
