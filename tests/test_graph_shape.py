@@ -13,11 +13,12 @@ from xdsl.dialects import builtin, func
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-from tessel.dialects.graph.base import OpPatternKind, int_array
+from tessel.dialects.graph.base import OpPatternKind
 from tessel.dialects.graph.constant import ConstantOp
 from tessel.dialects.graph.interpreter import run_function
 from tessel.dialects.graph.movement import CastOp, ConcatOp, GatherOp, PadOp, SliceOp, SplitOp, WhereOp
 from tessel.dialects.graph.shape import FlattenOp, ReshapeOp, SqueezeOp, TransposeOp, UnsqueezeOp
+from tessel.dialects.int_arrays import int_array
 from tests.helpers import assert_structurally_equal, parse_text, print_text
 
 _DTYPES = {np.dtype(np.float32): builtin.f32, np.dtype(np.int64): builtin.i64, np.dtype(np.int32): builtin.i32}

@@ -125,11 +125,6 @@ def int_list(attr: Attribute | None, default: Sequence[int] = ()) -> list[int]:
     raise VerifyException(f"expected a list of integers, got {attr}")
 
 
-def int_array(values: Sequence[int]) -> builtin.ArrayAttr[builtin.IntegerAttr]:
-    """Python ints -> the ArrayAttr of i64 graph ops store them as."""
-    return builtin.ArrayAttr([builtin.IntegerAttr(v, builtin.i64) for v in values])
-
-
 def broadcast_shapes(a: Sequence[int], b: Sequence[int], what: str) -> tuple[int, ...]:
     """NumPy broadcasting of two shapes; VerifyException naming the mismatching dimension."""
     result: list[int] = []

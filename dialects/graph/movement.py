@@ -25,7 +25,6 @@ from tessel.dialects.graph.base import (
     GraphOp,
     OpPatternKind,
     broadcast_shapes,
-    int_array,
     int_list,
     normalize_axes,
     normalize_axis,
@@ -34,6 +33,7 @@ from tessel.dialects.graph.base import (
 )
 from tessel.dialects.graph.dtypes import numpy_dtype
 from tessel.dialects.graph.shape import IntArray, ShapeOp, int_or_default, tensor_and_shape
+from tessel.dialects.int_arrays import int_array
 
 
 def concat_type(name: str, input_types: Sequence[Attribute], axis: int) -> builtin.TensorType:

@@ -20,12 +20,12 @@ from tessel.dialects.graph.base import (
     GraphOp,
     OpPatternKind,
     broadcast_shapes,
-    int_array,
     int_list,
     normalize_axis,
     shape_of,
     tensor_type,
 )
+from tessel.dialects.int_arrays import int_array
 
 I64Array = builtin.ArrayAttr[builtin.IntegerAttr[builtin.I64]]
 I64 = builtin.IntegerAttr[builtin.I64]

@@ -12,7 +12,7 @@ from xdsl.irdl import irdl_op_definition, operand_def, opt_prop_def, result_def,
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from tessel.dialects.graph.base import GraphOp, OpPatternKind, int_array, shape_of, tensor_type
+from tessel.dialects.graph.base import GraphOp, OpPatternKind, shape_of, tensor_type
 from tessel.dialects.graph.nn import (
     I64Array,
     checked_ints,
@@ -24,6 +24,7 @@ from tessel.dialects.graph.nn import (
     wide,
     window_count,
 )
+from tessel.dialects.int_arrays import int_array
 
 
 class Pool2dOp(GraphOp):

@@ -27,13 +27,13 @@ from xdsl.utils.exceptions import VerifyException
 from tessel.dialects.graph.base import (
     GraphOp,
     OpPatternKind,
-    int_array,
     int_list,
     normalize_axes,
     normalize_axis,
     shape_of,
     tensor_type,
 )
+from tessel.dialects.int_arrays import int_array
 
 IntArray = builtin.ArrayAttr[builtin.IntegerAttr]
 

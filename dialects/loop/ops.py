@@ -49,18 +49,12 @@ from xdsl.irdl import (
 from xdsl.traits import IsolatedFromAbove, NoTerminator, Pure, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from tessel.dialects.int_arrays import int_array, int_values
+
 LOOP_KINDS = ("serial", "parallel", "vectorized", "unrolled", "thread", "vthread")
 
 # Memory scopes a buffer may live in: CPU/GPU memories and the VTA-like accelerator's on-chip buffers.
 MEMORY_SCOPES = ("global", "shared", "local", "warp", "inp_buffer", "wgt_buffer", "acc_buffer", "uop_buffer")
-
-
-def int_array(values: Sequence[int]) -> ArrayAttr:
-    return ArrayAttr([IntegerAttr(v, 64) for v in values])
-
-
-def ints(attr: ArrayAttr) -> tuple[int, ...]:
-    return tuple(a.value.data for a in attr.data)  # type: ignore[attr-defined]
 
 
 @irdl_op_definition
@@ -317,7 +311,7 @@ class DmaCopyOp(IRDLOperation):
 
     @property
     def size_values(self) -> tuple[int, ...]:
-        return ints(self.sizes)
+        return int_values(self.sizes)
 
     def verify_(self) -> None:
         src_type = _check_indices("loop.dma_copy", self.src, self.src_indices)

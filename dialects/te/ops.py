@@ -34,15 +34,9 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, NoTerminator, Pure, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from tessel.dialects.int_arrays import int_array, int_values
+
 REDUCERS = ("sum", "prod", "max", "min")
-
-
-def _ints(attr: builtin.ArrayAttr) -> tuple[int, ...]:
-    return tuple(a.value.data for a in attr.data)  # type: ignore[attr-defined]
-
-
-def int_array(values: Sequence[int]) -> builtin.ArrayAttr:
-    return builtin.ArrayAttr([builtin.IntegerAttr(v, 64) for v in values])
 
 
 @irdl_op_definition
@@ -87,7 +81,7 @@ class ComputeOp(IRDLOperation):
 
     @property
     def reduce_shape(self) -> tuple[int, ...]:
-        return _ints(self.reduce_extents)
+        return int_values(self.reduce_extents)
 
     @property
     def element_type(self) -> Attribute:
