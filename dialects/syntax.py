@@ -7,10 +7,12 @@ parser's services (`use`, `read_type`, `fail`, ...) defined in dialects/parser.p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from xdsl.ir import Operation
+from xdsl.printer import Printer
 
 
 def _never(op: Operation) -> bool:
@@ -30,6 +32,12 @@ class SyntaxFragment:
     """Ops the printer prints in custom form; the grammar reads exactly that form."""
     needs_generic: Callable[[Operation], bool] = _never
     """Whether an op's custom form would lose something, so it must print generic."""
+
+
+def install_printers(printers: Mapping[type[Operation], Callable[[Any, Printer], None]]) -> None:
+    """Make each printer its op's `print` method, the hook xDSL's Printer calls for an op's custom form."""
+    for op_type, print_op in printers.items():
+        op_type.print = print_op  # pyright: ignore[reportAttributeAccessIssue]
 
 
 def keyword_terminal(name: str) -> str:

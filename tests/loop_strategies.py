@@ -123,6 +123,8 @@ class _Generator:
     draw: st.DrawFn
     kinds: tuple[str, ...]
     max_depth: int = 3
+    vector_loops: int = 1
+    """How often (relative to the other statements) a loop shaped for vectorization is drawn."""
     allocs: int = 0
     loops: int = 0
 
@@ -145,7 +147,7 @@ class _Generator:
             self.statement(block, scope)
 
     def statement(self, block: Block, scope: _Scope) -> None:
-        choices = ["store", "store", "loop", "loop", "vector_loop", "guard", "alloc"]
+        choices = ["store", "store", "loop", "loop", "guard", "alloc", *["vector_loop"] * self.vector_loops]
         if scope.depth >= self.max_depth:
             choices = ["store", "store", "guard"]
         choice = self.pick(choices)
@@ -230,9 +232,11 @@ class _Generator:
         iv = for_op.induction_var
         body = for_op.body.block
         inner = scope.inner()  # the variable stays out of `variables`: it only appears contiguously
-        for _ in range(self.int_(1, 2)):
+        if self.draw(st.integers(0, 3)):  # mostly no reads of the stored buffer (that would stop vectorization)
+            inner.readable = [b for b in inner.readable if b is not target] or inner.readable
+        for position in range(self.int_(1, 2)):
             value = self.contiguous_value(body, inner, iv, (lb, lb + max(0, extent - 1)), 3)
-            buffer = target if self.draw(st.integers(0, 3)) else self.pick(scope.writable)
+            buffer = target if position == 0 else self.pick(scope.writable)
             assert isinstance(buffer, SSAValue)
             index = self.contiguous_index(body, iv, (lb, lb + max(0, extent - 1)), _shape(buffer)[-1])
             if index is None:
@@ -380,7 +384,9 @@ class _Generator:
 
 
 @st.composite
-def loop_programs(draw: st.DrawFn, kinds: tuple[str, ...] = KINDS, max_depth: int = 3) -> LoopProgram:
+def loop_programs(
+    draw: st.DrawFn, kinds: tuple[str, ...] = KINDS, max_depth: int = 3, vector_loops: int = 1
+) -> LoopProgram:
     """One loop.func @main over 2-4 f32 buffers (rank 1-3), its body a random loop program."""
     shapes = [
         tuple([*draw(st.lists(st.integers(1, 5), min_size=rank - 1, max_size=rank - 1)), draw(st.integers(1, 20))])
@@ -389,7 +395,7 @@ def loop_programs(draw: st.DrawFn, kinds: tuple[str, ...] = KINDS, max_depth: in
     function = loop.FuncOp("main", [MemRefType(f32, list(shape)) for shape in shapes])
     for position, arg in enumerate(function.args):
         arg.name_hint = "ABCD"[position]
-    generator = _Generator(draw, kinds, max_depth)
+    generator = _Generator(draw, kinds, max_depth, vector_loops)
     args = list(function.args)
     scope = _Scope((), list(args), tuple(args))
     generator.fill_block(function.body.block, scope)

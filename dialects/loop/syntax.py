@@ -50,7 +50,7 @@ from tessel.dialects.loop.ops import (
     LoadOp,
     StoreOp,
 )
-from tessel.dialects.syntax import SyntaxFragment, keyword_terminal, keywords
+from tessel.dialects.syntax import SyntaxFragment, install_printers, keyword_terminal, keywords
 from tessel.dialects.te.schedule_ops import THREAD_TAGS
 
 _OP_NAMES = [op.name for op in (FuncOp, ForOp, IfOp, ApplyOp, LoadOp, StoreOp, AllocOp, CallOp, DmaCopyOp, BarrierOp)]
@@ -293,11 +293,6 @@ class LoopCallbacks(affine_syntax.AffineCallbacks):
 # ---- printers: each prints exactly what its rule above reads
 
 
-def print_custom(op: Operation, printer: Printer) -> None:
-    """Print a loop op's custom form (after its name): the ops' `print` method, which xDSL's Printer calls."""
-    _PRINTERS[type(op)](op, printer)
-
-
 def _print_func(op: FuncOp, printer: Printer) -> None:
     if op.intrinsic is not None:
         printer.print_string(" intrinsic")
@@ -418,8 +413,7 @@ _PRINTERS = {
     BarrierOp: _print_barrier,
 }
 
-for _op_type in _PRINTERS:
-    _op_type.print = print_custom  # pyright: ignore[reportAttributeAccessIssue]
+install_printers(_PRINTERS)
 
 
 # ---- when the custom form cannot spell an op
@@ -503,4 +497,4 @@ FRAGMENT = SyntaxFragment(
     needs_generic=_custom_form_is_lossy,
 )
 
-__all__ = ["FRAGMENT", "GRAMMAR", "LoopCallbacks", "print_custom"]
+__all__ = ["FRAGMENT", "GRAMMAR", "LoopCallbacks"]

@@ -27,7 +27,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.printer import Printer
 
 from tessel.dialects.attribute_syntax import symbol_name
-from tessel.dialects.syntax import SyntaxFragment, keywords
+from tessel.dialects.syntax import SyntaxFragment, install_printers, keywords
 from tessel.dialects.te.ops import int_array
 from tessel.dialects.te.schedule_ops import (
     AxesOp,
@@ -53,7 +53,7 @@ from tessel.dialects.te.schedule_ops import (
     UnrollOp,
     VectorizeOp,
 )
-from tessel.dialects.te.syntax import defined_before, defined_value, has_only_properties, install_printers, read_int
+from tessel.dialects.te.syntax import defined_before, defined_value, has_only_properties, read_int
 
 if TYPE_CHECKING:
     from tessel.dialects.parser import IRCallbacks

@@ -28,7 +28,7 @@ from xdsl.printer import Printer
 
 from tessel.dialects.attribute_syntax import symbol_name
 from tessel.dialects.literals import LiteralError, parse_int
-from tessel.dialects.syntax import SyntaxFragment, keywords
+from tessel.dialects.syntax import SyntaxFragment, install_printers, keywords
 from tessel.dialects.te.ops import (
     REDUCERS,
     ComputeOp,
@@ -367,12 +367,6 @@ PRINTERS: dict[type[Operation], Callable[[Any, Printer], None]] = {
     IntrinOp: print_intrin,
     IntrinLowerOp: print_intrin_lower,
 }
-
-
-def install_printers(printers: dict[type[Operation], Callable[[Any, Printer], None]]) -> None:
-    """Make each printer its op's `print` method, the hook xDSL's Printer calls for the custom form."""
-    for op_type, print_op in printers.items():
-        op_type.print = print_op  # pyright: ignore[reportAttributeAccessIssue]
 
 
 install_printers(PRINTERS)
