@@ -8,7 +8,7 @@ an expression whose text would read back as a different tree is reported unspell
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstan
 from xdsl.printer import Printer
 
 from tessel.dialects.literals import LiteralError, parse_int
+from tessel.dialects.loop.ops import ApplyOp
 
 if TYPE_CHECKING:
     from tessel.dialects.parser import IRCallbacks
@@ -238,12 +239,12 @@ def spellable(affine_map: AffineMap, operands: Sequence[SSAValue]) -> bool:
     if len(affine_map.results) != 1 or affine_map.num_symbols != 0 or affine_map.num_dims != len(operands):
         return False
     expr = affine_map.results[0]
-    if len(set(operands)) != len(operands) or _first_mentions(expr) != list(range(len(operands))):
+    if len(set(operands)) != len(operands) or first_mentions(expr) != list(range(len(operands))):
         return False
     return reread(expr) == expr
 
 
-def _first_mentions(expr: AffineExpr) -> list[int] | None:
+def first_mentions(expr: AffineExpr) -> list[int] | None:
     """Dimension positions in the order the printed text first mentions them (None if a symbol occurs)."""
     order: list[int] = []
     for node in _in_text_order(expr):
@@ -259,3 +260,14 @@ def _in_text_order(expr: AffineExpr) -> list[AffineExpr]:
     if isinstance(expr, AffineBinaryOpExpr):
         return [*_in_text_order(expr.lhs), expr, *_in_text_order(expr.rhs)]
     return [expr]
+
+
+def canonical_apply(expr: AffineExpr, value_of: Mapping[int, SSAValue]) -> ApplyOp:
+    """A loop.apply of `expr` (dims are keys of `value_of`) whose operands follow the printed text,
+    so that it prints in custom form."""
+    dims = first_mentions(expr) or []
+    renumber = [AffineExpr.dimension(0)] * (max(dims, default=0) + 1)
+    for new, old in enumerate(dims):
+        renumber[old] = AffineExpr.dimension(new)
+    mapped = expr.replace_dims_and_symbols(renumber, [])
+    return ApplyOp(AffineMap(len(dims), 0, (mapped,)), [value_of[d] for d in dims])

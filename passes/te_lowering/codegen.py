@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType, MemRefType, UnitAttr
 from xdsl.ir import Attribute, Block, Operation, SSAValue
-from xdsl.ir.affine import AffineConstantExpr, AffineExpr, AffineMap
+from xdsl.ir.affine import AffineConstantExpr, AffineDimExpr, AffineExpr
 
 from tessel.dialects import loop, te
+from tessel.dialects.loop.affine_syntax import canonical_apply
 from tessel.dialects.te.reducers import identity_attr
 from tessel.passes.te_lowering.bounds import Bounds, read_env
-from tessel.passes.te_lowering.index_exprs import affine_of, simplify, used_dims
+from tessel.passes.te_lowering.index_exprs import affine_of, simplify
 from tessel.passes.te_lowering.stages import IterVar, ScheduleError, Stage
 
 
@@ -56,14 +57,9 @@ class NestBuilder:
         expr = simplify(expr)
         if isinstance(expr, AffineConstantExpr):
             return self.constant(expr.value)
-        dims = sorted(used_dims(expr))
-        if len(dims) == 1 and expr == AffineExpr.dimension(dims[0]):
-            return self.loop_vars[dims[0]]
-        renumber = [AffineExpr.dimension(0)] * (max(dims) + 1)
-        for new, old in enumerate(dims):
-            renumber[old] = AffineExpr.dimension(new)
-        mapped = expr.replace_dims_and_symbols(renumber, [])
-        return self.emit(loop.ApplyOp(AffineMap(len(dims), 0, (mapped,)), [self.loop_vars[d] for d in dims])).results[0]
+        if isinstance(expr, AffineDimExpr):
+            return self.loop_vars[expr.position]
+        return self.emit(canonical_apply(expr, self.loop_vars)).results[0]
 
     def compare(self, predicate: str, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
         return self.emit(arith.CmpiOp(lhs, rhs, predicate)).results[0]
@@ -73,9 +69,6 @@ class NestBuilder:
         for condition in conditions[1:]:
             result = self.emit(arith.AndIOp(result, condition)).results[0]
         return result
-
-    def in_block(self, block: Block) -> _BlockScope:
-        return _BlockScope(self, block)
 
     def loop(self, axis: IterVar, extent: int | None = None) -> loop.ForOp:
         """A loop over `axis`'s extent with its kind; its variable becomes the axis's dim."""
@@ -252,18 +245,6 @@ class NestBuilder:
                 local = self.emit(arith.MaxSIOp(local, self.constant(0))).results[0]
             indices.append(local)
         return self.emit(loop.LoadOp(buffer.value, indices)).results[0]
-
-
-class _BlockScope:
-    def __init__(self, builder: NestBuilder, block: Block):
-        self.builder, self.block = builder, block
-
-    def __enter__(self) -> None:
-        self.saved = self.builder.block
-        self.builder.block = self.block
-
-    def __exit__(self, *exc: object) -> None:
-        self.builder.block = self.saved
 
 
 def combine(reducer: str, old: SSAValue, new: SSAValue) -> Operation:
