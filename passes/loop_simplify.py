@@ -9,15 +9,17 @@
         loop.if %ok { %v = loop.load %A[%r, %c] ... }
 
 Per loop.func, until nothing changes:
-  * loop.apply (and index arith.addi/subi/muli) over applies and index constants compose into one
-    apply over the values they start from (loop variables, other index values), simplified: floordiv
-    and mod drop what the loop ranges decide; an apply that is a constant or one value goes away;
+  * loop.apply and index arith (addi/subi/muli, floordivsi/ceildivsi/divsi/remsi by a positive constant,
+    minsi/maxsi clamps the ranges decide) over applies and index constants compose into one apply over
+    the values they start from (loop variables, other index values), simplified: floordiv and mod drop
+    what the loop ranges decide, `x - x floordiv d * d` is `x mod d`; one that is a constant or one
+    value goes away;
   * an index arith.cmpi decided by the ranges becomes a constant; i1 andi/ori/xori and arith.select
     with constant operands fold; a loop.if on a constant runs its then- or else-body in place;
   * a loop with one iteration is replaced by its body (the induction variable becomes the lower bound),
     except thread-bound loops (they name a launch dimension) and loops carrying annotations; loops with
     no iteration or an empty body, and loop.ifs with empty bodies, are deleted;
-  * unused loads, and local buffers that are only written, are deleted;
+  * unused loads, and loop.alloc buffers that are only written, are deleted;
 then xDSL's CSE and DCE. Nothing moves across a loop: CSE only reuses a value that dominates.
 """
 
@@ -35,7 +37,7 @@ from xdsl.transforms.common_subexpression_elimination import cse
 from xdsl.transforms.dead_code_elimination import region_dce
 
 from tessel.dialects import loop
-from tessel.passes.loop_support.index_sums import IndexAnalysis, Sum
+from tessel.passes.loop_support.index_sums import INDEX_OPS, IndexAnalysis, Sum
 from tessel.passes.loop_support.rewriting import (
     bool_constant,
     constant_bool,
@@ -45,7 +47,6 @@ from tessel.passes.loop_support.rewriting import (
 )
 
 _MAX_ROUNDS = 16
-_INDEX_ARITH = (arith.AddiOp, arith.SubiOp, arith.MuliOp)
 
 
 @dataclass(frozen=True)
@@ -78,13 +79,21 @@ def _simplify_indices(function: loop.FuncOp) -> bool:
     analysis = IndexAnalysis(function)
     changed = False
     for op in list(function.walk()):
-        if isinstance(op, loop.ApplyOp) or (isinstance(op, _INDEX_ARITH) and isinstance(op.results[0].type, IndexType)):
+        if (
+            isinstance(op, INDEX_OPS)
+            and not isinstance(op, arith.ConstantOp)
+            and len(op.results) == 1
+            and isinstance(op.results[0].type, IndexType)
+        ):
             changed = _replace_index_op(op, analysis.sum_of(op.results[0]), analysis) or changed
     return changed
 
 
 def _replace_index_op(op: Operation, s: Sum, analysis: IndexAnalysis) -> bool:
     """Replace an index op by the simplest form of its sum; False when it already is that form."""
+    result = op.results[0]
+    if s.single_atom() is result:
+        return False  # the analysis sees nothing through this op
     if s.is_constant:
         Rewriter.replace_op(op, index_constant(s.constant))
         return True
@@ -92,10 +101,8 @@ def _replace_index_op(op: Operation, s: Sum, analysis: IndexAnalysis) -> bool:
     if atom is not None:
         Rewriter.replace_op(op, [], [atom])
         return True
-    if not isinstance(op, loop.ApplyOp):
-        return False
     affine_map, operands = analysis.to_affine(s)
-    if affine_map == op.map.data and operands == list(op.operands_):
+    if isinstance(op, loop.ApplyOp) and affine_map == op.map.data and operands == list(op.operands_):
         return False
     Rewriter.replace_op(op, loop.ApplyOp(affine_map, operands))
     return True

@@ -58,6 +58,7 @@ def unroll(for_op: loop.ForOp) -> None:
     at = InsertPoint.before(for_op)
     for iteration in range(for_op.trip_count):
         value = index_constant(lb + iteration * step)
+        value.result.name_hint = for_op.induction_var.name_hint
         Rewriter.insert_op(value, at)
         mapping: dict[SSAValue, SSAValue] = {for_op.induction_var: value.result}
         for body_op in for_op.body.block.ops:

@@ -34,13 +34,13 @@ from xdsl.dialects.builtin import AnyFloat, IndexType, IntegerAttr, IntegerType,
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.traits import is_side_effect_free
 from xdsl.utils.exceptions import PassFailedException, VerifyException
 
 from tessel.dialects import loop
-from tessel.passes.loop_support.index_sums import IndexAnalysis, Sum
+from tessel.passes.loop_support.index_sums import INDEX_OPS, IndexAnalysis, Sum
 from tessel.passes.loop_support.rewriting import loops_inner_first, with_annotation
 
-_INDEX_OPS = (loop.ApplyOp, arith.AddiOp, arith.SubiOp, arith.MuliOp, arith.ConstantOp)
 _NO_VECTOR_FORM = {
     loop.ForOp: "contains a nested loop",
     loop.IfOp: "contains a loop.if",
@@ -135,8 +135,10 @@ class _Planner:
             return
         dependent = [v for v in op.operands if self._lane_dependent(v)]
         if not dependent:
+            if not is_side_effect_free(op):
+                raise _NotVectorizable(f"cannot vectorize '{op.name}' (it has effects)")
             return  # loop-invariant: stays scalar, runs once per vector iteration
-        if isinstance(op, _INDEX_OPS) and all(isinstance(r.type, IndexType) for r in op.results):
+        if isinstance(op, INDEX_OPS) and all(isinstance(r.type, IndexType) for r in op.results):
             self.result.addresses.update(op.results)
             return
         if any(isinstance(v.type, IndexType) for v in dependent) or any(isinstance(r.type, IndexType) for r in op.results):
@@ -208,7 +210,9 @@ def _vector_op(op: Operation, operands: Sequence[SSAValue], width: int) -> Opera
 
 def _check_vector_form(op: Operation, vector_operands: Sequence[bool], width: int) -> None:
     """Raise _NotVectorizable when xDSL does not verify the vector form of `op`."""
-    types = [_vector_type(v.type, width) if is_vector else v.type for v, is_vector in zip(op.operands, vector_operands, strict=True)]
+    types = [
+        _vector_type(v.type, width) if is_vector else v.type for v, is_vector in zip(op.operands, vector_operands, strict=True)
+    ]
     scratch = Block(arg_types=types)
     prototype = _vector_op(op, scratch.args, width)
     try:

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from hypothesis import note
 from hypothesis import strategies as st
 from xdsl.context import Context
 from xdsl.dialects import arith
@@ -22,10 +21,13 @@ from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr, MemRefType,
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr, AffineExpr, AffineMap
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import VerifyException
 
 import tessel
 from tessel.dialects import loop
-from tessel.dialects.loop.interpreter import run_loop_function
+from tessel.dialects.loop.interpreter import LoopInterpreterError, run_loop_function
+
+from .te_schedule_strategies import Program, scheduled_programs
 
 KINDS = ("serial", "parallel", "vectorized", "unrolled", "vthread", "thread")
 THREADS = ("threadIdx.x", "threadIdx.y", "blockIdx.x")
@@ -67,18 +69,21 @@ def assert_loop_pass_preserves(
     """The program computes the same buffers before and after the pass; returns the transformed module."""
     module = program.module
     module.verify()
-    note(f"before:\n{tessel.print_ir(module)}")
+    before = tessel.print_ir(module)
     buffers = random_buffers(function_named(module, program.name), seed)
     expected = run_program(module.clone(), program.name, buffers)
     if isinstance(apply_pass, ModulePass):
         apply_pass.apply(Context(), module)
     else:
         apply_pass(module)
-    note(f"after:\n{tessel.print_ir(module)}")
-    module.verify()
-    actual = run_program(module, program.name, buffers)
-    for got, want in zip(actual, expected, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-5)
+    after = tessel.print_ir(module)
+    try:
+        module.verify()
+        actual = run_program(module, program.name, buffers)
+        for position, (got, want) in enumerate(zip(actual, expected, strict=True)):
+            np.testing.assert_allclose(got, want, rtol=1e-5, err_msg=f"buffer {position}")
+    except (AssertionError, VerifyException, LoopInterpreterError) as err:
+        raise AssertionError(f"{err}\n--- before the pass\n{before}\n--- after the pass\n{after}") from err
     return module
 
 
@@ -384,9 +389,7 @@ class _Generator:
 
 
 @st.composite
-def loop_programs(
-    draw: st.DrawFn, kinds: tuple[str, ...] = KINDS, max_depth: int = 3, vector_loops: int = 1
-) -> LoopProgram:
+def loop_programs(draw: st.DrawFn, kinds: tuple[str, ...] = KINDS, max_depth: int = 3, vector_loops: int = 1) -> LoopProgram:
     """One loop.func @main over 2-4 f32 buffers (rank 1-3), its body a random loop program."""
     shapes = [
         tuple([*draw(st.lists(st.integers(1, 5), min_size=rank - 1, max_size=rank - 1)), draw(st.integers(1, 20))])
@@ -400,3 +403,14 @@ def loop_programs(
     scope = _Scope((), list(args), tuple(args))
     generator.fill_block(function.body.block, scope)
     return LoopProgram(ModuleOp([function]))
+
+
+def lowered_te_programs() -> st.SearchStrategy[LoopProgram]:
+    """Random te computes with random legal schedules (tests/te_schedule_strategies.py), lowered by lower-te-to-loop."""
+
+    def lower(program: Program) -> LoopProgram:
+        module = tessel.parse(program.text)
+        tessel.run_pipeline(module, "lower-te-to-loop")
+        return LoopProgram(module, program.name)
+
+    return scheduled_programs().map(lower)

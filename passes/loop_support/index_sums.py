@@ -10,7 +10,7 @@ is `i` and `(i * 8 + j) mod 8` is `j`. Every rewrite is exact on integers (index
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from math import gcd
 
@@ -29,6 +29,21 @@ from xdsl.ir.affine import (
 from tessel.dialects import loop
 
 FLOORDIV, CEILDIV, MOD = AffineBinaryOpKind.FloorDiv, AffineBinaryOpKind.CeilDiv, AffineBinaryOpKind.Mod
+
+INDEX_OPS = (
+    loop.ApplyOp,
+    arith.ConstantOp,
+    arith.AddiOp,
+    arith.SubiOp,
+    arith.MuliOp,
+    arith.FloorDivSIOp,
+    arith.CeilDivSIOp,
+    arith.DivSIOp,
+    arith.RemSIOp,
+    arith.MinSIOp,
+    arith.MaxSIOp,
+)
+"""Ops whose index result `IndexAnalysis.sum_of` may see through (to a sum of their operands' sums)."""
 
 Interval = tuple[int | None, int | None]
 """Inclusive bounds; None where unbounded."""
@@ -221,10 +236,46 @@ class IndexAnalysis:
             if lhs.is_constant or rhs.is_constant:
                 return rhs.scaled(lhs.constant) if lhs.is_constant else lhs.scaled(rhs.constant)
             return Sum.atom(value)
+        if isinstance(value.type, IndexType) and isinstance(owner, Operation):
+            found = self._expand_division_or_clamp(owner)
+            if found is not None:
+                return found
         for_op = enclosing_loop(value)
         if for_op is not None and for_op.trip_count == 1 and value not in self._ranges:
             return Sum.number(for_op.bounds[0])
         return Sum.atom(value)
+
+    def _never_above(self, a: Sum, b: Sum) -> bool:
+        """Whether a <= b for all values (by their ranges)."""
+        difference_hi = self.interval(a - b)[1]
+        return difference_hi is not None and difference_hi <= 0
+
+    def _expand_division_or_clamp(self, op: Operation) -> Sum | None:
+        """Index divisions by a positive constant, and min/max the ranges decide (te lowering's clamps)."""
+        if isinstance(op, arith.MinSIOp | arith.MaxSIOp):
+            lhs, rhs = self.sum_of(op.lhs), self.sum_of(op.rhs)
+            is_min = isinstance(op, arith.MinSIOp)
+            if self._never_above(lhs, rhs):
+                return lhs if is_min else rhs
+            if self._never_above(rhs, lhs):
+                return rhs if is_min else lhs
+            return None
+        if not isinstance(op, arith.FloorDivSIOp | arith.CeilDivSIOp | arith.DivSIOp | arith.RemSIOp):
+            return None
+        divisor = self.sum_of(op.rhs)
+        if not divisor.is_constant or divisor.constant <= 0:
+            return None
+        dividend = self.sum_of(op.lhs)
+        if isinstance(op, arith.FloorDivSIOp):
+            return self.floordiv(dividend, divisor.constant)
+        if isinstance(op, arith.CeilDivSIOp):
+            return self.ceildiv(dividend, divisor.constant)
+        lo = self.interval(dividend)[0]
+        if lo is None or lo < 0:
+            return None  # divsi / remsi truncate toward zero: floordiv / mod only on non-negative dividends
+        return (
+            self.floordiv(dividend, divisor.constant) if isinstance(op, arith.DivSIOp) else self.mod(dividend, divisor.constant)
+        )
 
     def from_affine(self, expr: AffineExpr, operands: Sequence[Sum]) -> Sum:
         """`expr` with dimension i standing for `operands[i]`, simplified."""
@@ -255,6 +306,9 @@ class IndexAnalysis:
     def atom_interval(self, atom: SSAValue) -> Interval:
         if atom in self._ranges:
             return self._ranges[atom]
+        owner = atom.owner
+        if isinstance(owner, arith.MinSIOp | arith.MaxSIOp) and isinstance(atom.type, IndexType):
+            return _clamp_interval(owner, self.interval(self.sum_of(owner.lhs)), self.interval(self.sum_of(owner.rhs)))
         for_op = enclosing_loop(atom)
         if for_op is None:
             return UNBOUNDED
@@ -350,16 +404,26 @@ class IndexAnalysis:
         return self.tidy(Sum.of({Quotient(MOD, remainder, divisor): 1}))
 
     def tidy(self, s: Sum) -> Sum:
-        """`c * (x floordiv d)` is `(c / d) * x` where d divides both c and every value of x."""
+        """Exact divisions and remainders recognized: `c * (x floordiv d)` is `(c / d) * x` where d divides
+        both c and every value of x; `c * x - c * d * (x floordiv d)` is `c * (x mod d)`."""
         while True:
             exact = next(((term, c) for term, c in s.terms if self._is_exact(term, c)), None)
-            if exact is None:
+            if exact is not None:
+                term, c = exact
+                assert isinstance(term, Quotient)
+                coefficients = s.coefficients
+                del coefficients[term]
+                s = Sum.of(coefficients, s.constant) + term.dividend.scaled(c // term.divisor)
+                continue
+            remainder = _remainder_in(s)
+            if remainder is None:
                 return s
-            term, c = exact
-            assert isinstance(term, Quotient)
+            term, c = remainder
             coefficients = s.coefficients
             del coefficients[term]
-            s = Sum.of(coefficients, s.constant) + term.dividend.scaled(c // term.divisor)
+            for t, a in term.dividend.terms:
+                _add_to(coefficients, t, -c * a)
+            s = Sum.of(coefficients, s.constant - c * term.dividend.constant) + self.mod(term.dividend, term.divisor).scaled(c)
 
     def _is_exact(self, term: Term, c: int) -> bool:
         return (
@@ -398,16 +462,40 @@ class IndexAnalysis:
     def order(self, value: SSAValue) -> int:
         return self._order.setdefault(value, len(self._order))
 
-    def _term_key(self, term: Term) -> tuple[object, ...]:
+    def _term_key(self, term: Term) -> tuple[int, str]:
+        """Atoms by program order; a quotient after its first atom, then by kind, divisor and dividend."""
         if isinstance(term, SSAValue):
-            return (self.order(term), 0)
-        inner = tuple(sorted((self._term_key(t), c) for t, c in term.dividend.terms))
+            return (self.order(term), "")
+        inner = sorted((self._term_key(t), c) for t, c in term.dividend.terms)
         first = min((key[0] for key, _ in inner), default=-1)
-        return (first, 1, term.kind.value, term.divisor, inner, term.dividend.constant)
+        return (first, f"{term.kind.value}/{term.divisor}/{inner}/{term.dividend.constant}")
+
+
+def _clamp_interval(op: arith.MinSIOp | arith.MaxSIOp, lhs: Interval, rhs: Interval) -> Interval:
+    """The interval of min(lhs, rhs) or max(lhs, rhs)."""
+    if isinstance(op, arith.MinSIOp):
+        lo = None if lhs[0] is None or rhs[0] is None else min(lhs[0], rhs[0])
+        his = [h for h in (lhs[1], rhs[1]) if h is not None]
+        return lo, min(his) if his else None
+    los = [lo for lo in (lhs[0], rhs[0]) if lo is not None]
+    hi = None if lhs[1] is None or rhs[1] is None else max(lhs[1], rhs[1])
+    return max(los) if los else None, hi
 
 
 def _divided(s: Sum, g: int) -> Sum:
     return Sum(frozenset((term, c // g) for term, c in s.terms), s.constant // g)
+
+
+def _remainder_in(s: Sum) -> tuple[Quotient, int] | None:
+    """(x floordiv d, c) where s holds `c * x - c * d * (x floordiv d)` (every term of x with c times its coefficient)."""
+    coefficients = s.coefficients
+    for term, k in s.terms:
+        if not isinstance(term, Quotient) or term.kind != FLOORDIV or term.divisor <= 0 or k % term.divisor:
+            continue
+        c = -k // term.divisor
+        if term.dividend.terms and all(coefficients.get(t) == c * a for t, a in term.dividend.terms):
+            return term, c
+    return None
 
 
 def _single_quotient(s: Sum, kind: AffineBinaryOpKind) -> Quotient | None:
@@ -418,7 +506,3 @@ def _single_quotient(s: Sum, kind: AffineBinaryOpKind) -> Quotient | None:
     if c == 1 and isinstance(term, Quotient) and term.kind == kind and term.divisor > 0:
         return term
     return None
-
-
-def depends_on(s: Sum, atoms: Iterable[SSAValue]) -> bool:
-    return not s.atoms().isdisjoint(atoms)

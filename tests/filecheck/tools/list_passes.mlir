@@ -10,6 +10,11 @@
 // CHECK-NEXT:    fuse-ops  {max-group-size: int = 256}
 // CHECK-NEXT:    graph-simplify  {max-fold-elements: int = 1000000}
 // CHECK-NEXT:    licm
+// CHECK-NEXT:    loop-simplify
+// CHECK-NEXT:    loop-storage-flatten
+// CHECK-NEXT:    loop-unroll  {max-trip-count: int = 64, all-below: int = 0}
+// CHECK-NEXT:    loop-vectorize  {width: int = 8}
+// CHECK-NEXT:    lower-te-to-loop
 // CHECK-NEXT:    reconcile-unrealized-casts
 
 // DIALECTS:      Available dialects:
