@@ -264,6 +264,12 @@ def scheduled_programs(draw: st.DrawFn) -> Program:
         if stage.elementwise and not stage.name.endswith("L"):
             choices.append("inline")
         choice = draw(st.sampled_from(choices))
+        if choice == "root" and "at" in choices and draw(st.booleans()):
+            # compute_root undoes an earlier compute_at
+            targets = [a for a in consumer.leaves if a.kind != "vectorized"]
+            if targets:
+                w.lines.append(f"    te.compute_at %{stage.name} at %{consumer.name} {draw(st.sampled_from(targets)).name}")
+                w.lines.append(f"    te.compute_root %{stage.name}")
         if choice == "at":
             targets = [a for a in consumer.leaves if a.kind != "vectorized"]
             if not targets:
