@@ -14,7 +14,14 @@ from xdsl.ir import SSAValue
 from xdsl.ir.affine import AffineExpr
 
 from tessel.dialects import te
-from tessel.passes.te_lowering.index_exprs import affine_of, constant_difference, numeric_range, simplify, symbolic_range
+from tessel.passes.te_lowering.index_exprs import (
+    affine_of,
+    constant_difference,
+    numeric_range,
+    simplify,
+    symbolic_range,
+    used_dims,
+)
 from tessel.passes.te_lowering.stages import Fuse, IterVar, ScheduleError, Split, Stage
 
 
@@ -30,6 +37,14 @@ class StageBounds:
     """Each root axis as an expression of the stage's own loops (0 at the region start)."""
     guards: dict[IterVar, tuple[bool, bool]] = field(default_factory=dict)
     """Per root axis: (may run past the region's extent, may leave the tensor's domain)."""
+    split_guards: list[tuple[IterVar, AffineExpr]] = field(default_factory=list)
+    """Axes between root and leaves split by a non-dividing factor: each one's value must stay below its extent."""
+
+    def guarded_within(self, dims: set[int]) -> bool:
+        """Whether a guard depends on one of the loops `dims` (their iterations are not all real)."""
+        guarded = [self.local[axis] for axis, flags in self.guards.items() if any(flags)]
+        guarded += [value for _, value in self.split_guards]
+        return any(used_dims(expr) & dims for expr in guarded)
 
 
 @dataclass
@@ -81,7 +96,13 @@ def infer_bounds(order: list[Stage], consumers: dict[Stage, list[Stage]]) -> Bou
         _leaf_extents(stage)
         for axis in stage.leaf_axes:
             bounds.extents[axis.dim] = axis.extent
-        stage_bounds.local = _root_locals(stage)
+        values = _axis_values(stage)
+        stage_bounds.local = {axis: values[axis] for axis in stage.root_axes}
+        stage_bounds.split_guards = [
+            (r.parent, values[r.parent])
+            for r in stage.relations
+            if isinstance(r, Split) and r.parent not in stage.root_axes and r.outer.extent * r.inner.extent > r.parent.extent
+        ]
         for axis in stage.root_axes:
             lo, hi = numeric_range(stage_bounds.local[axis], bounds.extents)
             past_extent = hi >= axis.extent
@@ -149,7 +170,8 @@ def _leaf_extents(stage: Stage) -> None:
             relation.fused.extent = relation.outer.extent * relation.inner.extent
 
 
-def _root_locals(stage: Stage) -> dict[IterVar, AffineExpr]:
+def _axis_values(stage: Stage) -> dict[IterVar, AffineExpr]:
+    """Every axis of the stage (roots and those between) as an expression of its loops, 0-based."""
     value: dict[IterVar, AffineExpr] = {axis: AffineExpr.dimension(axis.dim) for axis in stage.leaf_axes}
     for relation in reversed(stage.relations):
         if isinstance(relation, Split):
@@ -158,7 +180,7 @@ def _root_locals(stage: Stage) -> dict[IterVar, AffineExpr]:
             assert isinstance(relation, Fuse)
             value[relation.outer] = value[relation.fused] // relation.inner.extent
             value[relation.inner] = value[relation.fused] % relation.inner.extent
-    return {axis: simplify(value[axis]) for axis in stage.root_axes}
+    return {axis: simplify(expr) for axis, expr in value.items()}
 
 
 def lowering_order(stages: list[Stage], consumers: dict[Stage, list[Stage]]) -> list[Stage]:

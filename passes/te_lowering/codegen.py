@@ -160,6 +160,9 @@ class NestBuilder:
         conditions: list[SSAValue] = []
         stage_bounds = self.bounds.stages[stage]
         assert stage.compute is not None
+        for axis, value in stage_bounds.split_guards:
+            if not (spatial_only and axis.reduce):
+                conditions.append(self.compare("slt", self.apply(value), self.constant(axis.extent)))
         for axis in stage.root_axes:
             if spatial_only and axis.reduce:
                 continue

@@ -62,9 +62,9 @@ def _inner_box(builder: NestBuilder, stage: Stage, level: int, what: str) -> lis
     not_a_box = f"{what}: the loops from axis {stage.leaf_axes[level].name} of stage {stage.name} do not cover a box"
     box: list[tuple[AffineExpr, int]] = []
     size_product = 1
+    if bounds.stages[stage].guarded_within({a.dim for a in inner}):
+        raise ScheduleError(f"{not_a_box} (a non-dividing split adds iterations)", where)
     for axis in stage.spatial_roots:
-        if any(bounds.stages[stage].guards[axis]) and used_dims(bounds.stages[stage].local[axis]) & {a.dim for a in inner}:
-            raise ScheduleError(f"{not_a_box} (a non-dividing split adds iterations)", where)
         value = simplify(bounds.root_value(stage, axis))
         found = symbolic_range(value, fixed, bounds.extents)
         size = constant_difference(found[1], found[0]) if found is not None else None
@@ -136,11 +136,8 @@ class Tensorized:
             if self.builder.attached.get(axis):
                 raise self._fail(f"stage {self.builder.attached[axis][0].name} is computed inside the tensorized loops")
         self.axis_for = dict(zip(compute.body.block.args, spatial + reduce, strict=True))
-        bounds = self.builder.bounds.stages[self.stage]
-        inner_dims = {a.dim for a in self.inner}
-        for axis in self.stage.root_axes:
-            if any(bounds.guards[axis]) and used_dims(bounds.local[axis]) & inner_dims:
-                raise self._fail("a non-dividing split adds iterations inside the tensorized loops")
+        if self.builder.bounds.stages[self.stage].guarded_within({a.dim for a in self.inner}):
+            raise self._fail("a non-dividing split adds iterations inside the tensorized loops")
 
     def _match_body(self, with_inputs: bool) -> dict[SSAValue, tuple[SSAValue, list[AffineExpr]]]:
         """For each intrinsic tensor (placeholders and output): the buffer it views and the view's start."""
