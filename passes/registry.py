@@ -19,6 +19,8 @@ TESSEL_PASS_NAMES: tuple[str, ...] = (
     "loop-unroll",
     "loop-vectorize",
     "loop-storage-flatten",
+    "convert-loop-to-llvm",
+    "compile-llvm",
 )
 
 # xDSL's generic passes that tessel reuses by name.

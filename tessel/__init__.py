@@ -1,7 +1,8 @@
 """tessel: a deep-learning compiler built as MLIR-style dialects on xDSL.
 
 The Python API: `parse` IR text, `print_ir` it back, `run_pipeline` passes over it;
-`tessel.te` builds tensor expressions and schedules like `tvm.te`, `tessel.lower` turns them into loop IR.
+`tessel.te` builds tensor expressions and schedules like `tvm.te`, `tessel.lower` turns them into loop IR,
+`tessel.build` into native code.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "PassTiming",
     "SourceLocation",
     "VerifyError",
+    "build",
     "default_parser",
     "lower",
     "parse",
@@ -33,7 +35,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """`tessel.te` and `tessel.lower` load the frontend and driver on first use."""
+    """`tessel.te`, `tessel.lower` and `tessel.build` load the frontend and driver on first use."""
     if name == "te":
         from tessel.frontends import te
 
@@ -42,6 +44,10 @@ def __getattr__(name: str) -> object:
         from tessel.driver import lower
 
         return lower
+    if name == "build":
+        from tessel.driver import build
+
+        return build
     raise AttributeError(f"module 'tessel' has no attribute '{name}'")
 
 

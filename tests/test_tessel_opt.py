@@ -164,6 +164,8 @@ def test_list_passes(run: TesselOpt) -> None:
     assert [line.split()[0] for line in lines[1:]] == sorted(
         [
             "canonicalize",
+            "compile-llvm",
+            "convert-loop-to-llvm",
             "convert-scf-to-cf",
             "cse",
             "dce",
@@ -294,8 +296,8 @@ def test_unknown_pass(run: TesselOpt, tmp_path: Path) -> None:
     assert (result.status, result.out) == (1, "")
     assert result.err == (
         "tessel-opt: error: unknown pass 'nosuchpass'; known passes: "
-        "canonicalize, convert-scf-to-cf, cse, dce, fuse-ops, graph-simplify, licm, loop-simplify, loop-storage-flatten, "
-        "loop-unroll, loop-vectorize, lower-te-to-loop, reconcile-unrealized-casts\n"
+        "canonicalize, compile-llvm, convert-loop-to-llvm, convert-scf-to-cf, cse, dce, fuse-ops, graph-simplify, licm, "
+        "loop-simplify, loop-storage-flatten, loop-unroll, loop-vectorize, lower-te-to-loop, reconcile-unrealized-casts\n"
     )
 
 

@@ -4,6 +4,8 @@
 // Passes are listed sorted by pipeline name.
 // CHECK:       Available passes:
 // CHECK-NEXT:    canonicalize
+// CHECK-NEXT:    compile-llvm
+// CHECK-NEXT:    convert-loop-to-llvm
 // CHECK-NEXT:    convert-scf-to-cf
 // CHECK-NEXT:    cse
 // CHECK-NEXT:    dce
