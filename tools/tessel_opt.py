@@ -20,6 +20,7 @@ from tessel.dialects.diagnostics import IRError, SourceLocation
 from tessel.dialects.verifier import nearest_location, verify_located
 from tessel.passes import PassTiming, PipelineError, default_registry, parse_pass_pipeline, run_passes
 from tessel.tools.diagnostics_check import check_diagnostics
+from tessel.tools.llvm_emit import EMIT_FORMATS, EmitError, emit
 from tessel.tools.split_input import split_input
 
 SPLIT_MARKER = "// -----"
@@ -44,6 +45,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--verify-each", action=argparse.BooleanOptionalAction, default=True, help="verify after each pass (default on)"
     )
     parser.add_argument("--generic", action="store_true", help="print MLIR's generic form")
+    parser.add_argument(
+        "--emit",
+        choices=EMIT_FORMATS,
+        default="mlir",
+        help="what to print after the pipeline: the IR (mlir, default), or, for te/loop/llvm-dialect IR, "
+        "the optimized LLVM IR (llvm-ir) or the host assembly (asm)",
+    )
     parser.add_argument("--verify-diagnostics", action="store_true", help="check errors against expected-error comments")
     parser.add_argument("--pass-timing", action="store_true", help="report the time of each pass (to stderr)")
     parser.add_argument("--list-passes", action="store_true", help="list the registered passes and their options")
@@ -73,9 +81,18 @@ class Driver:
             module, locations = parsed.module, parsed.locations
             verify_located(module, locations, text)
             self._run_passes(module, locations, text)
+            if self.args.emit != "mlir":
+                return ChunkResult(self._emit(module, locations, text), [])
         except IRError as err:
             return ChunkResult("", [err])
         return ChunkResult(tessel.print_ir(module, generic=self.args.generic), [])
+
+    def _emit(self, module: ModuleOp, locations: dict[Operation, SourceLocation], text: str) -> str:
+        try:
+            return emit(module, self.args.emit)
+        except EmitError as err:
+            where = nearest_location(err.op, locations) if err.op is not None else None
+            raise IRError(f"--emit={self.args.emit}: {err.message}", where, text) from err
 
     def _run_passes(self, module: ModuleOp, locations: dict[Operation, SourceLocation], text: str) -> None:
         def after_each(pass_: ModulePass, op: ModuleOp) -> None:

@@ -1,0 +1,52 @@
+// RUN: tessel-opt %s -p lower-te-to-loop,loop-simplify,loop-vectorize --emit=llvm-ir --split-input-file --verify-diagnostics | filecheck %s
+// RUN: tessel-opt %s --emit=asm --split-input-file --verify-diagnostics | filecheck %s --check-prefix=ASM
+// RUN: not tessel-opt %s --emit=llvm-ir --split-input-file 2>&1 >/dev/null | filecheck %s --check-prefix=ERR
+
+// --emit=llvm-ir prints the optimized LLVM IR for the host instead of MLIR: a vectorized te loop
+// becomes <8 x float> arithmetic; a public function takes one noalias pointer per buffer.
+// CHECK:       target triple =
+// CHECK-LABEL: define void @scale(ptr noalias
+// CHECK:         fmul <8 x float>
+// CHECK:         ret void
+// ASM:         scale:
+// ASM:         ret
+func.func @scale(%A: tensor<64xf32>) -> tensor<64xf32> {
+  %B = te.compute "B" (%i) < (64) {
+    %a = te.read %A[%i] : tensor<64xf32>
+    %e = arith.mulf %a, %a : f32
+    te.yield %e : f32
+  } : tensor<64xf32>
+  te.schedule {
+    %i = te.axes %B
+    te.vectorize %B %i
+  }
+  func.return %B : tensor<64xf32>
+}
+
+// -----
+
+// Loop IR is compiled as it is (compile-llvm runs first); a reduction keeps its loop.
+// CHECK-LABEL: define void @main(ptr noalias
+// CHECK:         fadd
+// CHECK:         ret void
+// ASM:         main:
+loop.func @main(%X: memref<16xf32>, %S: memref<1xf32>) {
+  %c0 = arith.constant 0 : index
+  loop.for %k = 0 to 16 {
+    %x = loop.load %X[%k] : memref<16xf32>
+    %s = loop.load %S[%c0] : memref<1xf32>
+    %t = arith.addf %s, %x : f32
+    loop.store %t, %S[%c0] : memref<1xf32>
+  }
+}
+
+// -----
+
+// Graph ops cannot be emitted: a located error, no traceback.
+// ERR:     emit_llvm.mlir:[[# @LINE + 3]]:3: error: --emit=llvm-ir: 'graph.relu' cannot be compiled to LLVM IR
+func.func @graph(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{cannot be compiled to LLVM IR (graph IR has no lowering to te/loop IR yet)}}
+  %r = graph.relu %x : tensor<4xf32>
+  func.return %r : tensor<4xf32>
+}
+// ERR-NOT: Traceback

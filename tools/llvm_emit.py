@@ -1,0 +1,112 @@
+"""From the IR tools read to the LLVM backend: te functions -> loop IR -> llvm dialect -> LLVM IR / assembly.
+
+Shared by `tessel-opt --emit=llvm-ir|asm` and `tessel-run`. Problems with the input raise EmitError,
+which names the op at fault (the tools turn it into a located `file:line:col: error:`).
+"""
+
+from __future__ import annotations
+
+import llvmlite.binding as llvm_binding
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.utils.exceptions import DiagnosticException
+
+from tessel.passes import run_pipeline
+
+EMIT_FORMATS = ("mlir", "llvm-ir", "asm")
+TE_TO_LOOP_PIPELINE = "lower-te-to-loop,loop-simplify"
+
+# Dialects whose ops the chain te -> loop -> llvm can take; anything else (graph, scf, memref, ...) cannot be emitted.
+_LOWERABLE_DIALECTS = frozenset({"builtin", "func", "te", "loop", "arith", "math", "vector", "llvm"})
+
+
+class EmitError(Exception):
+    """IR that cannot be compiled to LLVM IR; `op` is the op at fault, when there is one."""
+
+    def __init__(self, message: str, op: Operation | None = None):
+        super().__init__(message)
+        self.message = message
+        self.op = op
+
+
+def _dialect(op: Operation) -> str:
+    return op.name.split(".", 1)[0]
+
+
+def has_te(module: ModuleOp) -> bool:
+    """Whether `module` still holds te ops (te functions to lower to loop IR)."""
+    return any(_dialect(op) == "te" for op in module.walk())
+
+
+def has_loop(module: ModuleOp) -> bool:
+    return any(_dialect(op) == "loop" for op in module.walk())
+
+
+def check_lowerable(module: ModuleOp) -> None:
+    """EmitError at the first op no lowering to LLVM handles (graph ops, for one)."""
+    for op in module.walk():
+        dialect = _dialect(op)
+        if dialect not in _LOWERABLE_DIALECTS:
+            hint = " (graph IR has no lowering to te/loop IR yet)" if dialect == "graph" else ""
+            raise EmitError(
+                f"'{op.name}' cannot be compiled to LLVM IR{hint}; only te functions, loop IR and the llvm dialect can",
+                op,
+            )
+
+
+def lower_te(module: ModuleOp) -> None:
+    """te functions -> loop IR, in place (lower-te-to-loop,loop-simplify), when the module holds te ops."""
+    check_lowerable(module)
+    if has_te(module):
+        _run(module, TE_TO_LOOP_PIPELINE)
+
+
+def lower_to_llvm_dialect(module: ModuleOp) -> None:
+    """te functions and loop IR -> llvm dialect, in place; EmitError for ops that cannot get there."""
+    lower_te(module)
+    if has_loop(module):
+        _run(module, "compile-llvm")
+    for op in module.walk():
+        if op is module or _dialect(op) == "llvm":
+            continue
+        if op.name == "func.func" and not has_te_body(op):
+            raise EmitError(
+                f"'{op.name}' cannot be compiled to LLVM IR: only te functions (func.func with te.compute), "
+                "loop.func and llvm.func can",
+                op,
+            )
+        raise EmitError(f"'{op.name}' is left after lowering to the llvm dialect and cannot be emitted", op)
+
+
+def has_te_body(op: Operation) -> bool:
+    return any(_dialect(inner) == "te" for inner in op.walk())
+
+
+def _run(module: ModuleOp, pipeline: str) -> None:
+    try:
+        run_pipeline(module, pipeline)
+    except DiagnosticException as err:
+        raise EmitError(f"{pipeline} failed: {err}", getattr(err, "op", None)) from err
+
+
+def emit(module: ModuleOp, fmt: str) -> str:
+    """The optimized LLVM IR ("llvm-ir") or host assembly ("asm") of `module` (te, loop or llvm dialect),
+    as `tessel.build` compiles it (host target, O3). Lowers `module` in place."""
+    from tessel.backends.llvm import host_target
+    from tessel.backends.llvm.jit import llvm_ir_text
+    from tessel.passes.llvm_lowering import to_llvmlite
+
+    if fmt not in ("llvm-ir", "asm"):
+        raise ValueError(f"emit: unknown format '{fmt}'; expected llvm-ir or asm")
+    lower_to_llvm_dialect(module)
+    host = host_target()
+    text = llvm_ir_text(to_llvmlite(module, host.triple))
+    try:
+        parsed = llvm_binding.parse_assembly(text)
+        parsed.verify()
+    except RuntimeError as err:
+        raise EmitError(f"the module does not translate to valid LLVM IR: {err}") from err
+    host.prepare(parsed)
+    host.optimize(parsed)
+    optimized = str(parsed)
+    return optimized if fmt == "llvm-ir" else host.emit_assembly(optimized)
