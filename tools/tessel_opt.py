@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from tessel.dialects.context import make_context
 from tessel.dialects.diagnostics import IRError, SourceLocation
 from tessel.dialects.verifier import nearest_location, verify_located
 from tessel.passes import PassTiming, PipelineError, default_registry, parse_pass_pipeline, run_passes
+from tessel.tools.cli import run_command
 from tessel.tools.diagnostics_check import check_diagnostics
 from tessel.tools.llvm_emit import EMIT_FORMATS, EmitError, emit
 from tessel.tools.split_input import split_input
@@ -187,26 +187,9 @@ def _run(argv: Sequence[str] | None) -> int:
     return 1 if failed else 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: exit status 0 on success, 1 on bad input or usage, 2 on an internal error."""
-    try:
-        status = _run(argv)
-    except BrokenPipeError:
-        # the reader (e.g. FileCheck) stopped early; nothing more to say
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        status = 0
-    except KeyboardInterrupt:
-        status = 130
-    except Exception as err:  # the CLI never shows a raw traceback
-        if os.environ.get("TESSEL_TRACEBACK"):
-            raise
-        sys.stderr.write(
-            f"tessel-opt: internal error: {type(err).__name__}: {err}\n"
-            "(this is a bug in tessel; rerun with TESSEL_TRACEBACK=1 to see where)\n"
-        )
-        status = 2
-    sys.exit(status)
+    run_command("tessel-opt", lambda: _run(argv))
 
 
 if __name__ == "__main__":

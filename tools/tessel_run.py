@@ -12,7 +12,6 @@ Exit status: 0 all match, 1 bad input or a mismatch, 2 a bug in tessel (never a 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -25,6 +24,7 @@ from xdsl.utils.exceptions import DiagnosticException
 import tessel
 from tessel.dialects.diagnostics import IRError, SourceLocation
 from tessel.dialects.verifier import nearest_location, verify_located
+from tessel.tools.cli import run_command
 from tessel.tools.llvm_emit import EmitError, lower_te
 
 TARGETS = ("llvm",)
@@ -210,31 +210,19 @@ def _run(argv: Sequence[str] | None) -> int:
     return 1 if failed else 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: exit status 0 on success, 1 on bad input, usage or a mismatch, 2 on an internal error."""
-    try:
-        status = _run(argv)
-    except RunError as err:
-        sys.stderr.write(f"{PROG}: error: {err}\n")
-        status = 1
-    except _Located as err:
-        sys.stderr.write(err.error.render() + "\n")
-        status = 1
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        status = 0
-    except KeyboardInterrupt:
-        status = 130
-    except Exception as err:  # the CLI never shows a raw traceback
-        if os.environ.get("TESSEL_TRACEBACK"):
-            raise
-        sys.stderr.write(
-            f"{PROG}: internal error: {type(err).__name__}: {err}\n"
-            "(this is a bug in tessel; rerun with TESSEL_TRACEBACK=1 to see where)\n"
-        )
-        status = 2
-    sys.exit(status)
+
+    def body() -> int:
+        try:
+            return _run(argv)
+        except RunError as err:
+            sys.stderr.write(f"{PROG}: error: {err}\n")
+        except _Located as err:
+            sys.stderr.write(err.error.render() + "\n")
+        return 1
+
+    run_command(PROG, body)
 
 
 if __name__ == "__main__":
