@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 SUPPORTED_TARGETS = ("llvm",)
 
-# Loop-level optimizations before code generation, then the loop -> llvm dialect pipeline.
-LLVM_PIPELINE = "loop-simplify,loop-unroll,loop-vectorize,compile-llvm"
+# Loop-level optimizations before code generation, then the loop -> llvm dialect pipeline. Loops the
+# schedule marks `unroll` are unrolled like TVM does, up to 1024 iterations (beyond that: an error).
+LLVM_PIPELINE = "loop-simplify,loop-unroll{max-trip-count=1024},loop-vectorize,compile-llvm"
 
 
 class LoweredModule:
