@@ -49,6 +49,7 @@ from xdsl.irdl import (
 from xdsl.traits import IsolatedFromAbove, NoTerminator, Pure, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from tessel.dialects.element_access import verify_element_access
 from tessel.dialects.int_arrays import int_array, int_values
 
 LOOP_KINDS = ("serial", "parallel", "vectorized", "unrolled", "thread", "vthread")
@@ -195,15 +196,6 @@ class ApplyOp(IRDLOperation):
             )
 
 
-def _check_indices(op_name: str, buffer: SSAValue, indices: Sequence[SSAValue]) -> MemRefType:
-    buffer_type = buffer.type
-    if not isinstance(buffer_type, MemRefType):
-        raise VerifyException(f"{op_name}: expected a memref buffer, got {buffer_type}")
-    if len(indices) != buffer_type.get_num_dims():
-        raise VerifyException(f"{op_name}: {buffer_type} needs {buffer_type.get_num_dims()} indices, got {len(indices)}")
-    return buffer_type
-
-
 @irdl_op_definition
 class LoadOp(IRDLOperation):
     """One element of a buffer."""
@@ -217,9 +209,7 @@ class LoadOp(IRDLOperation):
         super().__init__(operands=[buffer, indices], result_types=[buffer.type.element_type])  # type: ignore[attr-defined]
 
     def verify_(self) -> None:
-        buffer_type = _check_indices("loop.load", self.buffer, self.indices)
-        if self.result.type != buffer_type.element_type:
-            raise VerifyException(f"loop.load: result type {self.result.type} is not the element type of {buffer_type}")
+        verify_element_access("loop.load", self.buffer.type, len(self.indices), self.result.type)
 
 
 @irdl_op_definition
@@ -235,9 +225,7 @@ class StoreOp(IRDLOperation):
         super().__init__(operands=[value, buffer, indices])
 
     def verify_(self) -> None:
-        buffer_type = _check_indices("loop.store", self.buffer, self.indices)
-        if self.value.type != buffer_type.element_type:
-            raise VerifyException(f"loop.store: stores {self.value.type} into {buffer_type}")
+        verify_element_access("loop.store", self.buffer.type, len(self.indices), self.value.type)
 
 
 @irdl_op_definition
@@ -314,8 +302,10 @@ class DmaCopyOp(IRDLOperation):
         return int_values(self.sizes)
 
     def verify_(self) -> None:
-        src_type = _check_indices("loop.dma_copy", self.src, self.src_indices)
-        dst_type = _check_indices("loop.dma_copy", self.dst, self.dst_indices)
+        src_type, dst_type = self.src.type, self.dst.type
+        assert isinstance(src_type, MemRefType) and isinstance(dst_type, MemRefType)
+        verify_element_access("loop.dma_copy", src_type, len(self.src_indices))
+        verify_element_access("loop.dma_copy", dst_type, len(self.dst_indices))
         if len(self.size_values) != src_type.get_num_dims():
             raise VerifyException(f"loop.dma_copy: needs one size per source dimension ({src_type.get_num_dims()})")
         if src_type.element_type != dst_type.element_type:

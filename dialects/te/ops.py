@@ -34,6 +34,7 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, NoTerminator, Pure, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from tessel.dialects.element_access import verify_element_access
 from tessel.dialects.int_arrays import int_array, int_values
 
 REDUCERS = ("sum", "prod", "max", "min")
@@ -138,12 +139,7 @@ class ReadOp(IRDLOperation):
         super().__init__(operands=[tensor, indices], result_types=[tensor.type.element_type])  # type: ignore[attr-defined]
 
     def verify_(self) -> None:
-        tensor_type = self.tensor.type
-        assert isinstance(tensor_type, TensorType)
-        if len(self.indices) != tensor_type.get_num_dims():
-            raise VerifyException(f"te.read: {tensor_type} needs {tensor_type.get_num_dims()} indices, got {len(self.indices)}")
-        if self.result.type != tensor_type.element_type:
-            raise VerifyException(f"te.read: result type {self.result.type} is not the element type of {tensor_type}")
+        verify_element_access("te.read", self.tensor.type, len(self.indices), self.result.type)
 
 
 @irdl_op_definition
