@@ -66,7 +66,7 @@ class CompiledModule:
 
     @cached_property
     def num_threads_address(self) -> int | None:
-        """The address of the i32 `tessel_num_threads`, or None when the code has no parallel loops."""
+        """The address of the i32 `tessel_num_threads` (compile-llvm emits it in every module), or None if absent."""
         return self.engine.get_global_value_address(NUM_THREADS_GLOBAL) or None
 
     def set_num_threads(self, num_threads: int) -> None:
