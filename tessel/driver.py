@@ -25,7 +25,9 @@ SUPPORTED_TARGETS = ("llvm",)
 
 # Loop-level optimizations before code generation, then the loop -> llvm dialect pipeline. Loops the
 # schedule marks `unroll` are unrolled like TVM does, up to 1024 iterations (beyond that: an error).
-LLVM_PIPELINE = "loop-simplify,loop-unroll{max-trip-count=1024},loop-vectorize,compile-llvm"
+def llvm_pipeline(vector_bits: int) -> str:
+    """What tessel.build runs on loop IR: vectorized loops fill one SIMD register of f32 lanes."""
+    return f"loop-simplify,loop-unroll{{max-trip-count=1024}},loop-vectorize{{width={vector_bits // 32}}},compile-llvm"
 
 
 class LoweredModule:
@@ -87,10 +89,10 @@ def _build_llvm(loop_module: ModuleOp, name: str, cache: CompileCache | None) ->
     from tessel.backends.llvm import Module, default_cache, host_target, loop_signatures
     from tessel.passes.llvm_lowering import to_llvmlite
 
-    pipeline = LLVM_PIPELINE
+    host = host_target()
+    pipeline = llvm_pipeline(host.vector_bits)
     loop_text = print_ir(loop_module)
     signatures = loop_signatures(loop_module)
-    host = host_target()
 
     def llvm_ir() -> llvmlite.ir.Module:
         module = loop_module.clone()

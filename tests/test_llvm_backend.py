@@ -3,6 +3,7 @@ and `tessel.build` end to end once the compile-llvm pipeline is registered."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -346,6 +347,36 @@ def test_build_matmul_matches_numpy() -> None:
 
     again = tessel.build(s, args, cache=cache)
     assert again.compiled is mod.compiled and cache.stats.compilations == 1
+
+
+def test_build_vectorizes_one_register_wide_and_contracts_to_fma() -> None:
+    # y = a * x + y with a vectorized loop: tessel.build picks the host's register width (16 f32 lanes with
+    # AVX-512, 8 with AVX) and the multiply-add becomes a fused multiply-add instruction where the CPU has one.
+    n = 64
+    x = te.placeholder((n,), name="x")
+    y = te.placeholder((n,), name="y")
+    out = te.compute((n,), lambda i: x[i] * 3.0 + y[i], name="out")
+    s = te.create_schedule(out.op)
+    s[out].vectorize(out.op.axis[0])
+    mod = tessel.build(s, [x, y, out], cache=CompileCache())
+    lanes = host_target().vector_bits // 32
+    ll = mod.get_source("ll")
+    assert f"fmul contract <{lanes} x float>" in ll and f"fadd contract <{lanes} x float>" in ll, ll
+    if "+fma" in host_target().features.split(","):
+        assert re.search(r"vfmadd\d+ps", mod.get_source("asm"))
+    rng = np.random.default_rng(3)
+    a, b = rng.random(n, dtype=np.float32), rng.random(n, dtype=np.float32)
+    result = np.zeros(n, np.float32)
+    mod(a, b, result)
+    np.testing.assert_allclose(result, a * 3.0 + b, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("features", "bits"),
+    [("+avx512f,+avx2,+avx,+sse2", 512), ("-avx512f,+avx2,+avx,+sse2", 256), ("-avx512f,-avx,+sse4.2", 128), ("+neon", 128)],
+)
+def test_vector_width_follows_cpu_features(features: str, bits: int) -> None:
+    assert dataclasses.replace(host_target(), features=features).vector_bits == bits
 
 
 def test_build_accepts_loop_ir() -> None:

@@ -35,6 +35,14 @@ class HostTarget:
         llvm_version = ".".join(str(v) for v in llvm.llvm_version_info)
         return f"{self.triple}|{self.cpu}|{self.features}|O{self.opt_level}|llvm {llvm_version}|llvmlite {llvmlite.__version__}"
 
+    @property
+    def vector_bits(self) -> int:
+        """The width of the widest SIMD registers: 512 with AVX-512, 256 with AVX, else 128 (SSE/NEON)."""
+        enabled = set(self.features.split(","))
+        if "+avx512f" in enabled:
+            return 512
+        return 256 if "+avx" in enabled else 128
+
     def prepare(self, module: llvm.ModuleRef) -> None:
         """Give `module` this target's triple and data layout."""
         module.triple = self.triple

@@ -79,6 +79,20 @@ def _binary(cls: type[Operation]) -> Handler:
     return lower
 
 
+_CONTRACT = llvm.FastMathAttr((llvm.FastMathFlag.ALLOW_CONTRACT,))
+
+
+def _contractible(cls: type[Operation]) -> Handler:
+    """fadd/fsub/fmul marked `contract`, so LLVM may fuse a multiply and an add into one fma (as TVM
+    does with FPOpFusion::Fast): one rounding instead of two, and twice the throughput."""
+
+    def lower(rw: OpRewrite) -> SSAValue:
+        lhs, rhs = rw.operands()
+        return rw.emit.op(cls(lhs, rhs, fast_math=_CONTRACT))  # type: ignore[call-arg]
+
+    return lower
+
+
 def _intrinsic(name: str) -> Handler:
     """An overloaded LLVM intrinsic on the result type: llvm.<name>.<suffix>(operands)."""
 
@@ -228,9 +242,9 @@ _HANDLERS: dict[type[Operation], Handler] = {
     arith.CmpiOp: _cmpi,
     arith.CmpfOp: _cmpf,
     arith.SelectOp: _select,
-    arith.AddfOp: _binary(llvm.FAddOp),
-    arith.SubfOp: _binary(llvm.FSubOp),
-    arith.MulfOp: _binary(llvm.FMulOp),
+    arith.AddfOp: _contractible(llvm.FAddOp),
+    arith.SubfOp: _contractible(llvm.FSubOp),
+    arith.MulfOp: _contractible(llvm.FMulOp),
     arith.DivfOp: _binary(llvm.FDivOp),
     arith.NegfOp: _negf,
     arith.MaximumfOp: _intrinsic("maximum"),

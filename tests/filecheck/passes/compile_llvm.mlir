@@ -2,7 +2,8 @@
 
 // A `vectorized` loop becomes an llvm loop over vector<8xf32>: each access is a
 // `getelementptr inbounds` over f32 at lane 0's row-major index, then one vector load or
-// store of element alignment; the invariant scalar is splatted once, before the loop.
+// store of element alignment; the invariant scalar is splatted once, before the loop. Float add, sub
+// and mul may be contracted into fma.
 // CHECK-LABEL: "llvm.func"() <{sym_name = "axpy"
 // CHECK:       ^bb0(%X: !llvm.ptr, %Y: !llvm.ptr, %alpha: !llvm.ptr):
 // CHECK-DAG:     %[[C16:.*]] = "llvm.mlir.constant"() <{value = 16 : i64}> : () -> i64
@@ -16,8 +17,8 @@
 // CHECK-NEXT:    %x = "llvm.load"(%[[PX]]) <{ordering = 0 : i64, alignment = 4 : i64}> : (!llvm.ptr) -> vector<8xf32>
 // CHECK:         %[[PY:.*]] = "llvm.getelementptr"(%Y, %{{.*}}) <{{.*}}elem_type = f32{{.*}}inbounds}>
 // CHECK-NEXT:    %y = "llvm.load"(%[[PY]]) <{ordering = 0 : i64, alignment = 4 : i64}> : (!llvm.ptr) -> vector<8xf32>
-// CHECK-NEXT:    %m = "llvm.fmul"(%[[SPLAT]], %x) {{.*}} : (vector<8xf32>, vector<8xf32>) -> vector<8xf32>
-// CHECK-NEXT:    %s = "llvm.fadd"(%m, %y) {{.*}} : (vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// CHECK-NEXT:    %m = "llvm.fmul"(%[[SPLAT]], %x) <{fastmathFlags = #llvm.fastmath<contract>}> : (vector<8xf32>, vector<8xf32>) -> vector<8xf32>
+// CHECK-NEXT:    %s = "llvm.fadd"(%m, %y) <{fastmathFlags = #llvm.fastmath<contract>}> : (vector<8xf32>, vector<8xf32>) -> vector<8xf32>
 // CHECK:         "llvm.getelementptr"(%Y, %{{.*}}) <{{.*}}elem_type = f32{{.*}}inbounds}>
 // CHECK:         "llvm.store"(%s, %{{.*}}) <{ordering = 0 : i64, alignment = 4 : i64}> : (vector<8xf32>, !llvm.ptr) -> ()
 // CHECK-NEXT:    %[[NEXT:.*]] = "llvm.add"(%i, %[[C8]])

@@ -1,16 +1,22 @@
 // RUN: tessel-opt %s -p loop-vectorize --emit=llvm-ir --split-input-file | filecheck %s
+// RUN: tessel-opt %s -p loop-vectorize --emit=asm --split-input-file | filecheck %s --check-prefix=ASM
 
 // The optimized LLVM IR of a vectorized loop computes on <8 x float>: vector loads and stores of
-// element alignment, an fmul and an fadd per vector (no fusion without fast-math).
+// element alignment, an fmul and an fadd per vector, both marked `contract` (as TVM's FPOpFusion::Fast)
+// so that the code generator fuses them into one fused multiply-add.
 // CHECK-LABEL: define void @axpy(ptr noalias
 // CHECK:         %[[A:.*]] = load float, ptr %{{.*}}, align 4
 // CHECK:         %[[SPLAT:.*]] = shufflevector <8 x float> %{{.*}}, <8 x float> poison, <8 x i32> zeroinitializer
 // CHECK:         %[[X:.*]] = load <8 x float>, ptr %{{.*}}, align 4
 // CHECK:         %[[Y:.*]] = load <8 x float>, ptr %{{.*}}, align 4
-// CHECK:         %[[M:.*]] = fmul <8 x float> %[[SPLAT]], %[[X]]
-// CHECK-NEXT:    %[[S:.*]] = fadd <8 x float> %[[M]], %[[Y]]
+// CHECK:         %[[M:.*]] = fmul contract <8 x float> %[[SPLAT]], %[[X]]
+// CHECK-NEXT:    %[[S:.*]] = fadd contract <8 x float> %[[M]], %[[Y]]
 // CHECK-NEXT:    store <8 x float> %[[S]], ptr %{{.*}}, align 4
 // CHECK-NOT:     fmul float
+// ASM-LABEL:   axpy:
+// ASM-NOT:       vmulps
+// ASM:           vfmadd{{[0-9]+}}ps
+// ASM-LABEL:   fma:
 loop.func @axpy(%X: memref<4x16xf32>, %Y: memref<4x16xf32>, %alpha: memref<1xf32>) {
   %c0 = arith.constant 0 : index
   loop.for %r = 0 to 4 {

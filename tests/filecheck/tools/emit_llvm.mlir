@@ -6,7 +6,7 @@
 // becomes <8 x float> arithmetic; a public function takes one noalias pointer per buffer.
 // CHECK:       target triple =
 // CHECK-LABEL: define void @scale(ptr noalias
-// CHECK:         fmul <8 x float>
+// CHECK:         fmul contract <8 x float>
 // CHECK:         ret void
 // ASM:         scale:
 // ASM:         ret
