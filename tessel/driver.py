@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 
 SUPPORTED_TARGETS = ("llvm",)
 
-# Loop-level optimizations before code generation, then the loop -> llvm dialect pipeline. Loops the
-# schedule marks `unroll` are unrolled like TVM does, up to 1024 iterations (beyond that: an error).
+
 def llvm_pipeline(vector_bits: int) -> str:
-    """What tessel.build runs on loop IR: vectorized loops fill one SIMD register of f32 lanes."""
+    """What tessel.build runs on loop IR: loop optimizations, then the loop -> llvm dialect pipeline.
+    Loops the schedule marks `unroll` are unrolled as TVM does, up to 1024 iterations (beyond that: an
+    error); vectorized loops fill one SIMD register of f32 lanes."""
     return f"loop-simplify,loop-unroll{{max-trip-count=1024}},loop-vectorize{{width={vector_bits // 32}}},compile-llvm"
 
 
