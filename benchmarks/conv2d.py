@@ -4,8 +4,8 @@ Run: python benchmarks/conv2d.py [--repeat R]
 
 tessel: padding stage + a register-blocked direct convolution (cache_write accumulator over a block of
 output channels x output columns, vectorized along the columns, kw unrolled, outer loops parallel),
-at 1 thread and at all threads. Two blockings by default: 16 channels x 8 columns at tessel's default
-vector width 8, and 4 channels x 56 columns (a whole row) vectorized 16 wide (--configs picks others).
+at 1 thread and at all threads. Two blockings by default: 16 channels x 8 columns 8 wide (AVX2 width)
+and 4 channels x 56 columns (a whole row) vectorized 16 wide (--configs picks others).
 References, in the same run: numpy im2col + matmul (OpenBLAS, in subprocesses at OPENBLAS_NUM_THREADS=1 /
 unset, with and without the environment's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE; the faster is used), and
 onnxruntime's Conv when onnxruntime is installed.
