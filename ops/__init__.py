@@ -1,0 +1,42 @@
+"""tessel.ops — the operator library (TVM's TOPI): a te compute declaration per graph op and its default
+CPU schedule. `tessel.ops.conv2d(data, kernel, strides, padding)` builds te tensors; `compute_of(op, inputs)`
+does it for a graph op; `schedule_group(outputs)` schedules a fused group."""
+
+from tessel.ops.registry import (
+    BROADCAST_TAG,
+    ELEMWISE_TAG,
+    INJECTIVE_TAG,
+    INTERNAL_TAG,
+    OpsError,
+    compute_of,
+    register_compute,
+    register_schedule,
+    schedule_for,
+    supported_ops,
+)
+from tessel.ops.schedule import divisor_at_most, schedule_group, schedule_injective
+
+# The modules below register their computes and schedules on import; their __all__ is the Python API.
+from tessel.ops import elementwise, nn, pool, reduce, transform  # noqa: E402, I001
+from tessel.ops.elementwise import *  # noqa: E402, F403
+from tessel.ops.nn import *  # noqa: E402, F403
+from tessel.ops.pool import *  # noqa: E402, F403
+from tessel.ops.reduce import *  # noqa: E402, F403
+from tessel.ops.transform import *  # noqa: E402, F403
+
+__all__ = [  # noqa: PLE0605 (extended below)
+    "BROADCAST_TAG",
+    "ELEMWISE_TAG",
+    "INJECTIVE_TAG",
+    "INTERNAL_TAG",
+    "OpsError",
+    "compute_of",
+    "divisor_at_most",
+    "register_compute",
+    "register_schedule",
+    "schedule_for",
+    "schedule_group",
+    "schedule_injective",
+    "supported_ops",
+]
+__all__ += [*elementwise.__all__, *nn.__all__, *pool.__all__, *reduce.__all__, *transform.__all__]
