@@ -2,6 +2,12 @@
 CPU schedule. `tessel.ops.conv2d(data, kernel, strides, padding)` builds te tensors; `compute_of(op, inputs)`
 does it for a graph op; `schedule_group(outputs)` schedules a fused group."""
 
+# The modules below register their computes and schedules on import; their __all__ is the Python API.
+from tessel.ops import elementwise, nn, pool, reduce, transform
+from tessel.ops.elementwise import *  # noqa: F403
+from tessel.ops.nn import *  # noqa: F403
+from tessel.ops.pool import *  # noqa: F403
+from tessel.ops.reduce import *  # noqa: F403
 from tessel.ops.registry import (
     BROADCAST_TAG,
     ELEMWISE_TAG,
@@ -15,16 +21,9 @@ from tessel.ops.registry import (
     supported_ops,
 )
 from tessel.ops.schedule import divisor_at_most, schedule_group, schedule_injective
+from tessel.ops.transform import *  # noqa: F403
 
-# The modules below register their computes and schedules on import; their __all__ is the Python API.
-from tessel.ops import elementwise, nn, pool, reduce, transform  # noqa: E402, I001
-from tessel.ops.elementwise import *  # noqa: E402, F403
-from tessel.ops.nn import *  # noqa: E402, F403
-from tessel.ops.pool import *  # noqa: E402, F403
-from tessel.ops.reduce import *  # noqa: E402, F403
-from tessel.ops.transform import *  # noqa: E402, F403
-
-__all__ = [  # noqa: PLE0605 (extended below)
+__all__ = [
     "BROADCAST_TAG",
     "ELEMWISE_TAG",
     "INJECTIVE_TAG",

@@ -16,6 +16,7 @@ import numpy as np
 from xdsl.ir import Operation
 
 import tessel
+from tessel.backends.llvm import Module
 from tessel.frontends import te
 from tessel.ops import compute_of, schedule_group
 
@@ -24,7 +25,7 @@ def te_dtype(array: np.ndarray) -> str:
     return "bool" if array.dtype == np.bool_ else str(array.dtype)
 
 
-def compiled_graph_op(op: Operation, inputs: Sequence[np.ndarray]) -> tuple[tessel.backends.llvm.Module, list[te.Tensor], list[te.Tensor]]:
+def compiled_graph_op(op: Operation, inputs: Sequence[np.ndarray]) -> tuple[Module, list[te.Tensor], list[te.Tensor]]:
     """The LLVM module of `op`'s compute under its group schedule, with its placeholders and outputs."""
     placeholders = [te.placeholder(a.shape, dtype=te_dtype(a), name=f"in{i}") for i, a in enumerate(inputs)]
     outputs = compute_of(op, placeholders)
