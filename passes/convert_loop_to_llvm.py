@@ -38,6 +38,7 @@ from xdsl.rewriter import Rewriter
 from xdsl.transforms.reconcile_unrealized_casts import reconcile_unrealized_casts
 from xdsl.utils.exceptions import PassFailedException
 
+from tessel.dialects.graph.call import is_kernel_graph
 from tessel.passes.llvm_lowering.arith import ConvertArithToLLVM
 from tessel.passes.llvm_lowering.math import ConvertMathToLLVM
 from tessel.passes.llvm_lowering.symbols import NUM_THREADS_SYMBOL, Declarations, num_threads_global
@@ -97,8 +98,11 @@ def hoist_constants(function: llvm.FuncOp) -> None:
 
 def check_llvm_only(module: builtin.ModuleOp) -> None:
     """PassFailedException naming the first op that is not in the llvm dialect."""
+    graphs = [op for op in module.ops if is_kernel_graph(op)]
     for inner in module.walk():
         if inner is module or isinstance(inner, llvm.FuncOp | llvm.GlobalOp) or inner.name.startswith("llvm."):
+            continue
+        if any(graph.is_ancestor(inner) for graph in graphs):
             continue
         where = inner.parent_op()
         while where is not None and not isinstance(where, llvm.FuncOp):

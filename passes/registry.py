@@ -14,6 +14,7 @@ from xdsl.transforms import get_all_passes
 TESSEL_PASS_NAMES: tuple[str, ...] = (
     "fuse-ops",
     "graph-simplify",
+    "lower-graph-to-te",
     "lower-te-to-loop",
     "loop-simplify",
     "loop-unroll",

@@ -2,7 +2,8 @@
 
 The Python API: `parse` IR text, `print_ir` it back, `run_pipeline` passes over it;
 `tessel.te` builds tensor expressions and schedules like `tvm.te`, `tessel.lower` turns them into loop IR,
-`tessel.build` into native code.
+`tessel.build` into native code; `tessel.compile` compiles a whole model (ONNX or graph IR) and `tessel.load`
+reads one saved with `save`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ __all__ = [
     "SourceLocation",
     "VerifyError",
     "build",
+    "compile",
     "default_parser",
+    "load",
     "lower",
     "parse",
     "print_ir",
@@ -48,6 +51,10 @@ def __getattr__(name: str) -> object:
         from tessel.driver import build
 
         return build
+    if name in ("compile", "load"):
+        from tessel import model_compiler
+
+        return getattr(model_compiler, name)
     raise AttributeError(f"module 'tessel' has no attribute '{name}'")
 
 

@@ -37,7 +37,7 @@ def run_graph_op(op: Operation, inputs: Sequence[np.ndarray]) -> list[np.ndarray
     """`op`'s results computed by compiled code."""
     module, _, outputs = compiled_graph_op(op, inputs)
     results = [np.zeros(o.shape, dtype=np.dtype(o.dtype)) for o in outputs]
-    module(*[np.ascontiguousarray(a) for a in inputs], *results)
+    module(*[np.asarray(a, order="C") for a in inputs], *results)
     return results
 
 

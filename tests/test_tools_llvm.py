@@ -72,6 +72,13 @@ func.func @g(%x: tensor<4xf32>) -> tensor<4xf32> {
 }
 """
 
+BOOL_ADD = """\
+func.func @g(%x: tensor<4xi1>) -> tensor<4xi1> {
+  %r = graph.add %x, %x : tensor<4xi1>
+  func.return %r : tensor<4xi1>
+}
+"""
+
 
 @dataclass(frozen=True)
 class Run:
@@ -149,11 +156,18 @@ def test_emit_mlir_is_the_default(opt: Tool, write: Callable[[str, str], str]) -
     assert opt([path, "--emit=mlir"]).out == opt([path]).out
 
 
-def test_emit_graph_ops_is_a_located_error(opt: Tool, write: Callable[[str, str], str]) -> None:
-    path = write("g.mlir", GRAPH)
+def test_emit_graph_ops_lowers_them_to_kernels(opt: Tool, write: Callable[[str, str], str]) -> None:
+    result = opt([write("g.mlir", GRAPH), "--emit=llvm-ir"])
+    assert result.status == 0, result.err
+    assert "define void @relu(ptr noalias" in result.out
+
+
+def test_emit_graph_op_without_compute_is_a_located_error(opt: Tool, write: Callable[[str, str], str]) -> None:
+    path = write("g.mlir", BOOL_ADD)
     result = opt([path, "--emit=llvm-ir"])
     assert result.status == 1 and result.out == ""
-    assert result.err.startswith(f"{path}:2:3: error: --emit=llvm-ir: 'graph.relu' cannot be compiled to LLVM IR")
+    assert result.err.startswith(f"{path}:2:3: error: --emit=llvm-ir: lower-graph-to-te failed: lower-graph-to-te: graph.add")
+    assert "bool tensors are not supported" in result.err
     assert "Traceback" not in result.err
 
 
@@ -225,7 +239,7 @@ def test_run_needs_a_function_name_when_ambiguous(run: Tool, write: Callable[[st
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["model.onnx"], "ONNX models are not supported by tessel-run yet"),
+        (["model.onnx"], "onnx import: cannot load model from 'model.onnx'"),
         (["/no/such/file.mlir"], "cannot read '/no/such/file.mlir'"),
         (["K", "--target", "cuda"], "unknown target 'cuda'; supported targets: llvm"),
         (["K", "--bench", "0"], "expected a positive integer, got '0'"),
@@ -238,11 +252,20 @@ def test_run_usage_errors(run: Tool, write: Callable[[str, str], str], args: lis
     assert message in result.err and "Traceback" not in result.err
 
 
-def test_run_graph_ops_is_a_located_error(run: Tool, write: Callable[[str, str], str]) -> None:
-    path = write("g.mlir", GRAPH)
+def test_run_graph_function_is_a_model_checked_against_the_interpreter(run: Tool, write: Callable[[str, str], str]) -> None:
+    result = run([write("g.mlir", GRAPH), "--check", "--bench", "2"])
+    assert result.status == 0, result.err
+    assert "1 kernels, 1 kernel calls" in result.out and "output r: float32[4]" in result.out
+    assert "check r: max abs diff" in result.out and "PASS" in result.out and "latency: 2 runs" in result.out
+
+
+def test_run_graph_op_without_compute_is_a_located_error(run: Tool, write: Callable[[str, str], str]) -> None:
+    path = write("g.mlir", BOOL_ADD)
     result = run([path])
     assert result.status == 1
-    assert result.err.startswith(f"{path}:2:3: error: 'graph.relu' cannot be compiled to LLVM IR")
+    assert result.err.startswith(f"{path}:2:3: error: compiling the model failed: lower-graph-to-te: graph.add")
+    assert "bool tensors are not supported" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_run_syntax_error_is_located(run: Tool, write: Callable[[str, str], str]) -> None:

@@ -1,4 +1,4 @@
-"""From the IR tools read to the LLVM backend: te functions -> loop IR -> llvm dialect -> LLVM IR / assembly.
+"""From the IR tools read to the LLVM backend: graph ops -> te functions -> loop IR -> llvm dialect -> LLVM IR / assembly.
 
 Shared by `tessel-opt --emit=llvm-ir|asm` and `tessel-run`. Problems with the input raise EmitError,
 which names the op at fault (the tools turn it into a located `file:line:col: error:`).
@@ -7,17 +7,19 @@ which names the op at fault (the tools turn it into a located `file:line:col: er
 from __future__ import annotations
 
 import llvmlite.binding as llvm_binding
+from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.utils.exceptions import DiagnosticException
 
+from tessel.dialects.graph.call import is_kernel_graph
 from tessel.passes import run_pipeline
 
 EMIT_FORMATS = ("mlir", "llvm-ir", "asm")
 TE_TO_LOOP_PIPELINE = "lower-te-to-loop,loop-simplify"
 
-# Dialects whose ops the chain te -> loop -> llvm can take; anything else (graph, scf, memref, ...) cannot be emitted.
-_LOWERABLE_DIALECTS = frozenset({"builtin", "func", "te", "loop", "arith", "math", "vector", "llvm"})
+# Dialects whose ops the chain graph -> te -> loop -> llvm can take; anything else (scf, memref, ...) cannot be emitted.
+_LOWERABLE_DIALECTS = frozenset({"builtin", "func", "graph", "te", "loop", "arith", "math", "vector", "llvm"})
 
 
 class EmitError(Exception):
@@ -43,20 +45,27 @@ def has_loop(module: ModuleOp) -> bool:
 
 
 def check_lowerable(module: ModuleOp) -> None:
-    """EmitError at the first op no lowering to LLVM handles (graph ops, for one)."""
+    """EmitError at the first op no lowering to LLVM handles (scf or memref ops, for example)."""
     for op in module.walk():
         dialect = _dialect(op)
         if dialect not in _LOWERABLE_DIALECTS:
-            hint = " (graph IR has no lowering to te/loop IR yet)" if dialect == "graph" else ""
             raise EmitError(
-                f"'{op.name}' cannot be compiled to LLVM IR{hint}; only te functions, loop IR and the llvm dialect can",
+                f"'{op.name}' cannot be compiled to LLVM IR; only graph IR, te functions, loop IR and the llvm dialect can",
                 op,
             )
 
 
+def has_graph_ops(module: ModuleOp) -> bool:
+    """Whether `module` holds graph ops still to lower (not only a graph function of kernel calls)."""
+    return any(isinstance(op, func.FuncOp) and not is_kernel_graph(op) and _has_dialect(op, "graph") for op in module.ops)
+
+
 def lower_te(module: ModuleOp) -> None:
-    """te functions -> loop IR, in place (lower-te-to-loop,loop-simplify), when the module holds te ops."""
+    """graph ops -> te functions (lower-graph-to-te), te functions -> loop IR (lower-te-to-loop,loop-simplify),
+    in place, for what the module holds."""
     check_lowerable(module)
+    if has_graph_ops(module):
+        _run(module, "lower-graph-to-te")
     if has_te(module):
         _run(module, TE_TO_LOOP_PIPELINE)
 
@@ -66,8 +75,9 @@ def lower_to_llvm_dialect(module: ModuleOp) -> None:
     lower_te(module)
     if has_loop(module):
         _run(module, "compile-llvm")
+    graphs = [op for op in module.ops if is_kernel_graph(op)]
     for op in module.walk():
-        if op is module or _dialect(op) == "llvm":
+        if op is module or _dialect(op) == "llvm" or any(g.is_ancestor(op) for g in graphs):
             continue
         if op.name == "func.func" and not has_te_body(op):
             raise EmitError(
@@ -79,7 +89,11 @@ def lower_to_llvm_dialect(module: ModuleOp) -> None:
 
 
 def has_te_body(op: Operation) -> bool:
-    return any(_dialect(inner) == "te" for inner in op.walk())
+    return _has_dialect(op, "te")
+
+
+def _has_dialect(op: Operation, dialect: str) -> bool:
+    return any(_dialect(inner) == dialect for inner in op.walk())
 
 
 def _run(module: ModuleOp, pipeline: str) -> None:

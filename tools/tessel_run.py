@@ -1,7 +1,12 @@
 """tessel-run: compile a te or loop function for the host (LLVM), run it on random buffers, check it
-against the loop interpreter, and optionally time it.
+against the loop interpreter, and optionally time it; or compile and run a whole model.
 
     tessel-run kernel.mlir --target llvm [--function NAME] [--bench N] [--seed S] [--threads T]
+    tessel-run model.onnx|graph.mlir --target llvm [--input NAME=FILE.npy] [--random-inputs] [--check]
+               [--bench N] [--print-ir-after-all] [--save DIR]
+
+A model (an .onnx file, or IR holding graph-dialect functions) is compiled with tessel.compile (see
+tools/run_model.py).
 
 te functions are lowered with lower-te-to-loop,loop-simplify; loop.funcs are used as written. Every
 buffer starts random (outputs too, so kernels that accumulate into an output are checked as well); the
@@ -13,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 import numpy as np
@@ -23,6 +28,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 import tessel
 from tessel.dialects.diagnostics import IRError, SourceLocation
+from tessel.dialects.graph import FusedOp, GraphOp
 from tessel.dialects.verifier import nearest_location, verify_located
 from tessel.tools.cli import run_command
 from tessel.tools.llvm_emit import EmitError, lower_te
@@ -55,7 +61,7 @@ def _positive(text: str) -> int:
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = _ArgumentParser(prog=PROG, description="Compile a te/loop function, run it on random inputs, check or time it.")
-    parser.add_argument("input", help="IR file (.mlir) holding te functions or loop.funcs")
+    parser.add_argument("input", help="an ONNX model, or an IR file (.mlir) of graph functions, te functions or loop.funcs")
     parser.add_argument("--target", default="llvm", help="code generator (only 'llvm' so far)")
     parser.add_argument("--function", metavar="NAME", help="the function to run (default: the only one, or @main)")
     parser.add_argument("--bench", type=_positive, metavar="N", help="time N runs of the compiled function")
@@ -66,6 +72,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--atol", type=float, help="absolute tolerance of the check (default: rtol x the largest reference value)"
     )
     parser.add_argument("--no-check", action="store_true", help="skip the loop interpreter (for timing big kernels)")
+    model = parser.add_argument_group("models (.onnx or graph IR)")
+    model.add_argument("--input", dest="inputs", action="append", metavar="NAME=FILE.npy", help="a model input from a .npy file")
+    model.add_argument("--random-inputs", action="store_true", help="random values for inputs not given with --input")
+    model.add_argument("--check", action="store_true", help="compare the outputs with the graph interpreter's")
+    model.add_argument("--print-ir-after-all", action="store_true", help="print the IR after each compilation pass")
+    model.add_argument("--save", metavar="DIR", help="save the compiled model to DIR (tessel.load reads it)")
     return parser.parse_args(argv)
 
 
@@ -76,8 +88,6 @@ class _Located(Exception):
 
 
 def _load(path: str) -> tuple[ModuleOp, dict[Operation, SourceLocation], str]:
-    if path.lower().endswith(".onnx"):
-        raise RunError(f"'{path}': ONNX models are not supported by tessel-run yet; give a .mlir file of te or loop functions")
     try:
         with open(path, encoding="utf-8") as file:
             text = file.read()
@@ -142,11 +152,16 @@ def _run(argv: Sequence[str] | None) -> int:
     args = _arguments(argv)
     if args.target.strip() not in TARGETS:
         raise RunError(f"unknown target '{args.target}'; supported targets: {', '.join(TARGETS)}")
+    if args.input.lower().endswith(".onnx"):
+        return _run_model(args.input, args, lambda message, op: RunError(message))
     module, locations, text = _load(args.input)
 
     def located(message: str, op: Operation | None) -> _Located:
         where = nearest_location(op, locations) if op is not None else None
         return _Located(IRError(message, where, text))
+
+    if any(isinstance(op, GraphOp | FusedOp) for op in module.walk()):
+        return _run_model(module, args, located)
 
     try:
         lower_te(module)
@@ -208,6 +223,18 @@ def _run(argv: Sequence[str] | None) -> int:
             f"median {result.median * 1e3:.4f} ms"
         )
     return 1 if failed else 0
+
+
+def _run_model(source: object, args: argparse.Namespace, located: Callable[[str, Operation | None], Exception]) -> int:
+    from tessel.frontends.onnx import OnnxImportError
+    from tessel.tools.run_model import ModelRunError, run_model
+
+    try:
+        return run_model(source, args, _random_array, _compare)
+    except (ModelRunError, OnnxImportError) as err:
+        raise RunError(str(err)) from err
+    except DiagnosticException as err:
+        raise located(f"compiling the model failed: {err}", getattr(err, "op", None)) from err
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

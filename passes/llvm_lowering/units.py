@@ -14,6 +14,7 @@ from xdsl.dialects.builtin import UnitAttr
 from xdsl.utils.exceptions import PassFailedException
 
 from tessel.dialects import loop
+from tessel.dialects.graph.call import is_kernel_graph
 from tessel.passes.llvm_lowering import parallel
 from tessel.passes.llvm_lowering.emitter import PTR
 from tessel.passes.llvm_lowering.loops import Buffer, FunctionLowering, contiguous_strides, static_shape
@@ -91,7 +92,7 @@ def lower_loop_functions(module: builtin.ModuleOp, declarations: Declarations) -
     """Replace the module's loop.funcs by llvm.funcs (bodies still holding arith/math/vector ops)."""
     sources = {op.sym_name.data: op for op in module.ops if isinstance(op, loop.FuncOp)}
     for op in module.ops:
-        if not isinstance(op, loop.FuncOp | llvm.FuncOp | llvm.GlobalOp):
+        if not isinstance(op, loop.FuncOp | llvm.FuncOp | llvm.GlobalOp) and not is_kernel_graph(op):
             raise PassFailedException(f"convert-loop-to-llvm: expected a module of loop.funcs, found {op.name}")
     taken = {op.sym_name.data for op in module.ops if isinstance(op, loop.FuncOp | llvm.FuncOp | llvm.GlobalOp)}
     functions: list[llvm.FuncOp] = []

@@ -4,7 +4,7 @@
 
 // A bad pipeline is reported before any input is processed, without a traceback.
 
-// UNKNOWN:     tessel-opt: error: unknown pass 'nosuchpass'; known passes: canonicalize, compile-llvm, convert-loop-to-llvm, convert-scf-to-cf, cse, dce, fuse-ops, graph-simplify, licm, loop-simplify, loop-storage-flatten, loop-unroll, loop-vectorize, lower-te-to-loop, reconcile-unrealized-casts
+// UNKNOWN:     tessel-opt: error: unknown pass 'nosuchpass'; known passes: canonicalize, compile-llvm, convert-loop-to-llvm, convert-scf-to-cf, cse, dce, fuse-ops, graph-simplify, licm, loop-simplify, loop-storage-flatten, loop-unroll, loop-vectorize, lower-graph-to-te, lower-te-to-loop, reconcile-unrealized-casts
 // UNKNOWN-NOT: builtin.module
 // UNKNOWN-NOT: Traceback
 

@@ -16,6 +16,7 @@
 // CHECK-NEXT:    loop-storage-flatten
 // CHECK-NEXT:    loop-unroll  {max-trip-count: int = 64, all-below: int = 0}
 // CHECK-NEXT:    loop-vectorize  {width: int = 8}
+// CHECK-NEXT:    lower-graph-to-te
 // CHECK-NEXT:    lower-te-to-loop
 // CHECK-NEXT:    reconcile-unrealized-casts
 
