@@ -1,3 +1,410 @@
-"""(being written)"""
+"""Convolution and matrix-product computes (TOPI's nn) and their default x86 schedules.
 
-__all__: list[str] = []
+conv2d is a direct NCHW x OIHW convolution (grouped and depthwise too) over an internal padding stage;
+dense splits its reduction into 16-lane partial sums so a batch-1 product vectorizes along the weight
+rows' contiguous k; matmul and batch_matmul vectorize along the result's columns. Each schedule keeps a
+block of the result in vector registers while the whole reduction runs over it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import cast
+
+from xdsl.ir import Operation
+
+from tessel.dialects.graph.nn import Conv2dOp
+from tessel.frontends import te
+from tessel.ops.registry import BROADCAST_TAG, INJECTIVE_TAG, INTERNAL_TAG, OpsError, register_compute, register_schedule
+from tessel.ops.schedule import PARALLEL_MIN_ELEMENTS, VECTOR_LANES, divisor_at_most
+
+__all__ = ["batch_matmul", "conv2d", "dense", "matmul"]
+
+FLOAT_DTYPES = ("float32", "float64")
+"""Element types the computes accept: they accumulate in the element type, so integers would overflow."""
+
+ACCUMULATOR_REGISTERS = 20
+"""Vector registers a schedule's accumulator block may hold (of 32 zmm; the rest feed the FMAs)."""
+
+WIDEN_ROWS_BELOW = 32
+"""conv2d computes output rows shorter than this (stride 1) widened to a multiple of 16 columns: a row of
+7, 14 or 28 columns would otherwise leave the column loop (mostly) scalar; 4-5x faster at 7 and 14."""
+
+CONV2D_TAG = "conv2d_nchw"
+GROUP_CONV2D_TAG = "group_conv2d_nchw"
+DEPTHWISE_CONV2D_TAG = "depthwise_conv2d_nchw"
+DENSE_TAG = "dense"
+MATMUL_TAG = "matmul"
+BATCH_MATMUL_TAG = "batch_matmul"
+
+
+def _check_float(where: str, *tensors: te.Tensor) -> None:
+    for tensor in tensors:
+        if tensor.dtype not in FLOAT_DTYPES:
+            raise OpsError(f"{where}: expected {' or '.join(FLOAT_DTYPES)} operands, got {tensor.dtype} ({tensor.name})")
+
+
+# ----------------------------------------------------------------------------- computes
+
+
+def conv2d(
+    data: te.Tensor,
+    kernel: te.Tensor,
+    strides: Sequence[int] = (1, 1),
+    padding: Sequence[int] = (0, 0, 0, 0),
+    dilation: Sequence[int] = (1, 1),
+    groups: int = 1,
+) -> te.Tensor:
+    """2-D convolution, NCHW data x OIHW kernel -> NCHW; padding is [top, left, bottom, right]."""
+    _check_float("conv2d", data, kernel)
+    if data.ndim != 4 or kernel.ndim != 4:
+        raise OpsError(f"conv2d: expected NCHW data and OIHW kernel of rank 4, got {list(data.shape)} and {list(kernel.shape)}")
+    n, channels, height, width = data.shape
+    out_channels, per_group, kernel_h, kernel_w = kernel.shape
+    stride_h, stride_w = strides
+    top, left, bottom, right = padding
+    dilation_h, dilation_w = dilation
+    if channels % groups or out_channels % groups or per_group != channels // groups:
+        raise OpsError(f"conv2d: kernel {list(kernel.shape)} does not fit {channels} input channels in {groups} groups")
+    out_h = (height + top + bottom - (kernel_h - 1) * dilation_h - 1) // stride_h + 1
+    out_w = (width + left + right - (kernel_w - 1) * dilation_w - 1) // stride_w + 1
+    if out_h < 1 or out_w < 1:
+        raise OpsError(f"conv2d: the kernel does not fit the padded input {list(data.shape)}")
+    wide_w = _vector_columns(out_w, stride_w)
+    # Columns past the input's (read only by the widened rows) are zeros of the padding stage.
+    right = max(right, wide_w + (kernel_w - 1) * dilation_w - width - left)
+    source = _pad(data, top, left, bottom, right)
+    shape = (n, out_channels, out_h, wide_w)
+    conv = _conv2d_compute(source, kernel, shape, (stride_h, stride_w), (dilation_h, dilation_w), groups)
+    if wide_w == out_w:
+        return conv
+    return te.compute((n, out_channels, out_h, out_w), lambda b, f, y, x: conv[b, f, y, x], name="conv2d_crop", tag=INJECTIVE_TAG)
+
+
+def _vector_columns(out_w: int, stride_w: int) -> int:
+    """Output columns conv2d computes per row: rows shorter than a vector are widened to one (the extra
+    columns are cropped off), so the register block's column loop vectorizes instead of running scalar."""
+    if stride_w == 1 and out_w % VECTOR_LANES and out_w < WIDEN_ROWS_BELOW:
+        return math.ceil(out_w / VECTOR_LANES) * VECTOR_LANES
+    return out_w
+
+
+def _conv2d_compute(
+    source: te.Tensor,
+    kernel: te.Tensor,
+    shape: tuple[int, int, int, int],
+    strides: tuple[int, int],
+    dilation: tuple[int, int],
+    groups: int,
+) -> te.Tensor:
+    """The direct convolution of the (padded) `source`, tagged by kind (plain, grouped, depthwise)."""
+    stride_h, stride_w = strides
+    dilation_h, dilation_w = dilation
+    out_channels, per_group, kernel_h, kernel_w = kernel.shape
+    out_per_group = out_channels // groups
+    ry = te.reduce_axis((0, kernel_h), name="ry")
+    rx = te.reduce_axis((0, kernel_w), name="rx")
+
+    def window(b: te.Expr, c: te.Expr, y: te.Expr, x: te.Expr) -> te.Expr:
+        return source[b, c, y * stride_h + ry * dilation_h, x * stride_w + rx * dilation_w]
+
+    if per_group == 1:
+        # Depthwise (groups == channels): no reduction over channels.
+        return te.compute(
+            shape,
+            lambda b, f, y, x: te.sum(window(b, f // out_per_group, y, x) * kernel[f, 0, ry, rx], axis=[ry, rx]),
+            name="conv2d",
+            tag=DEPTHWISE_CONV2D_TAG if groups > 1 else CONV2D_TAG,
+        )
+    rc = te.reduce_axis((0, per_group), name="rc")
+    if groups == 1:
+        return te.compute(
+            shape,
+            lambda b, f, y, x: te.sum(window(b, rc, y, x) * kernel[f, rc, ry, rx], axis=[rc, ry, rx]),
+            name="conv2d",
+            tag=CONV2D_TAG,
+        )
+    return te.compute(
+        shape,
+        lambda b, f, y, x: te.sum(
+            window(b, f // out_per_group * per_group + rc, y, x) * kernel[f, rc, ry, rx], axis=[rc, ry, rx]
+        ),
+        name="conv2d",
+        tag=GROUP_CONV2D_TAG,
+    )
+
+
+def _pad(data: te.Tensor, top: int, left: int, bottom: int, right: int) -> te.Tensor:
+    """`data` with zero rows and columns around its last two dims (itself when there is no padding)."""
+    if not (top or left or bottom or right):
+        return data
+    n, channels, height, width = data.shape
+
+    def padded(b: te.Expr, c: te.Expr, y: te.Expr, x: te.Expr) -> te.Expr:
+        inside = []
+        if top:
+            inside.append(y >= top)
+        if bottom:
+            inside.append(y < height + top)
+        if left:
+            inside.append(x >= left)
+        if right:
+            inside.append(x < width + left)
+        return te.if_then_else(te.all(*inside), data[b, c, y - top, x - left], te.const(0, data.dtype))
+
+    return te.compute((n, channels, height + top + bottom, width + left + right), padded, name="pad", tag=INTERNAL_TAG)
+
+
+def dense(data: te.Tensor, weight: te.Tensor, bias: te.Tensor | None = None) -> te.Tensor:
+    """data @ weight.T (+ bias); data[..., k], weight[m, k], bias[m] -> [..., m]."""
+    _check_float("dense", data, weight, *([] if bias is None else [bias]))
+    if weight.ndim != 2 or data.ndim < 1 or data.shape[-1] != weight.shape[1]:
+        raise OpsError(f"dense: data {list(data.shape)} and weight {list(weight.shape)} do not contract (weight is [m, k])")
+    m, k = weight.shape
+    lead = data.shape[:-1]
+    lanes = _dense_lanes(k)
+    if lanes == 1:
+        rk = te.reduce_axis((0, k), name="rk")
+        out = te.compute(
+            (*lead, m), lambda *idx: te.sum(data[(*idx[:-1], rk)] * weight[idx[-1], rk], axis=rk), name="dense", tag=DENSE_TAG
+        )
+    else:
+        # Partial sums of `lanes` interleaved slices of k: the long reduction runs along contiguous k in both
+        # operands (vector lanes), and a short one adds the lanes up.
+        ko = te.reduce_axis((0, k // lanes), name="ko")
+        partial = te.compute(
+            (*lead, m, lanes),
+            lambda *idx: te.sum(
+                data[(*idx[:-2], ko * lanes + idx[-1])] * weight[idx[-2], ko * lanes + idx[-1]],
+                axis=ko,
+            ),
+            name="dense_partial",
+            tag=INTERNAL_TAG,
+        )
+        lane = te.reduce_axis((0, lanes), name="lane")
+        out = te.compute((*lead, m), lambda *idx: te.sum(partial[(*idx, lane)], axis=lane), name="dense", tag=DENSE_TAG)
+    if bias is None:
+        return out
+    return te.compute((*lead, m), lambda *idx: out[idx] + bias[idx[-1]], name="dense_bias", tag=BROADCAST_TAG)
+
+
+def _dense_lanes(k: int) -> int:
+    """How many partial sums dense keeps per result: a vector's lanes when they divide k."""
+    if k % VECTOR_LANES == 0:
+        return VECTOR_LANES
+    lanes = divisor_at_most(k, VECTOR_LANES)
+    return lanes if lanes >= 4 else 1
+
+
+def matmul(a: te.Tensor, b: te.Tensor) -> te.Tensor:
+    """numpy.matmul: a[..., n, k] @ b[..., k, m] with broadcast batch dims; a 1-D operand is a vector."""
+    _check_float("matmul", a, b)
+    if a.ndim < 1 or b.ndim < 1 or (a.ndim == 1 and b.ndim == 1):
+        raise OpsError(f"matmul: expected operands of rank >= 1, not both vectors; got {list(a.shape)} and {list(b.shape)}")
+    a_shape = (1, *a.shape) if a.ndim == 1 else a.shape
+    b_shape = (*b.shape, 1) if b.ndim == 1 else b.shape
+    k = a_shape[-1]
+    if b_shape[-2] != k:
+        raise OpsError(f"matmul: contracting dims differ: {list(a.shape)} @ {list(b.shape)}")
+    batch = _broadcast(a_shape[:-2], b_shape[:-2])
+    shape = (*batch, *(() if a.ndim == 1 else (a_shape[-2],)), *(() if b.ndim == 1 else (b_shape[-1],)))
+    rk = te.reduce_axis((0, k), name="rk")
+
+    def product(*idx: te.Expr) -> te.Expr:
+        batch_idx, rest = idx[: len(batch)], list(idx[len(batch) :])
+        row = [] if a.ndim == 1 else [rest.pop(0)]
+        col = [] if b.ndim == 1 else [rest.pop(0)]
+        a_idx = (*_batch_index(batch_idx, a_shape[:-2]), *row, rk)
+        b_idx = (*_batch_index(batch_idx, b_shape[:-2]), rk, *col)
+        return te.sum(a[a_idx] * b[b_idx], axis=rk)
+
+    return te.compute(shape, product, name="matmul", tag=MATMUL_TAG)
+
+
+def batch_matmul(a: te.Tensor, b: te.Tensor) -> te.Tensor:
+    """c[i] = a[i] @ b[i]; a[batch, n, k], b[batch, k, m] -> [batch, n, m]; a batch of 1 broadcasts."""
+    _check_float("batch_matmul", a, b)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[2] != b.shape[1]:
+        raise OpsError(f"batch_matmul: expected a[batch, n, k] and b[batch, k, m], got {list(a.shape)} and {list(b.shape)}")
+    (batch,) = _broadcast(a.shape[:1], b.shape[:1])
+    rk = te.reduce_axis((0, a.shape[2]), name="rk")
+    return te.compute(
+        (batch, a.shape[1], b.shape[2]),
+        lambda i, n, m: te.sum(a[0 if a.shape[0] == 1 else i, n, rk] * b[0 if b.shape[0] == 1 else i, rk, m], axis=rk),
+        name="batch_matmul",
+        tag=BATCH_MATMUL_TAG,
+    )
+
+
+def _broadcast(x: Sequence[int], y: Sequence[int]) -> tuple[int, ...]:
+    rank = max(len(x), len(y))
+    x, y = (1,) * (rank - len(x)) + tuple(x), (1,) * (rank - len(y)) + tuple(y)
+    if any(p != q and 1 not in (p, q) for p, q in zip(x, y, strict=True)):
+        raise OpsError(f"matmul: batch dims {list(x)} and {list(y)} do not broadcast")
+    return tuple(max(p, q) for p, q in zip(x, y, strict=True))
+
+
+def _batch_index(batch_idx: Sequence[te.Expr], dims: Sequence[int]) -> list[te.Expr | int]:
+    """The index into an operand's batch `dims` (right-aligned, size-1 dims broadcast) of a result batch index."""
+    aligned = batch_idx[len(batch_idx) - len(dims) :] if dims else []
+    return [0 if d == 1 else i for i, d in zip(aligned, dims, strict=True)]
+
+
+# ----------------------------------------------------------------------------- graph op adapters
+
+
+@register_compute("graph.conv2d")
+def _conv2d_op(op: Operation, inputs: Sequence[te.Tensor]) -> list[te.Tensor]:
+    strides, padding, dilation, groups = cast(Conv2dOp, op).params()
+    data, kernel = inputs
+    return [_named(op, lambda: conv2d(data, kernel, strides, padding, dilation, groups))]
+
+
+@register_compute("graph.dense")
+def _dense_op(op: Operation, inputs: Sequence[te.Tensor]) -> list[te.Tensor]:
+    data, weight, *bias = inputs
+    return [_named(op, lambda: dense(data, weight, bias[0] if bias else None))]
+
+
+@register_compute("graph.matmul")
+def _matmul_op(op: Operation, inputs: Sequence[te.Tensor]) -> list[te.Tensor]:
+    a, b = inputs
+    return [_named(op, lambda: matmul(a, b))]
+
+
+@register_compute("graph.batch_matmul")
+def _batch_matmul_op(op: Operation, inputs: Sequence[te.Tensor]) -> list[te.Tensor]:
+    a, b = inputs
+    return [_named(op, lambda: batch_matmul(a, b))]
+
+
+def _named(op: Operation, build: Callable[[], te.Tensor]) -> te.Tensor:
+    """`build()`, its OpsError or te error reworded to name the graph op."""
+    try:
+        return build()
+    except (OpsError, te.TeError) as err:
+        raise OpsError(f"{op.name}: {err}") from err
+
+
+# ----------------------------------------------------------------------------- schedules
+
+
+def _work(anchor: te.Tensor) -> int:
+    """The anchor's multiply-adds, in vectors' worth: what decides whether threads pay off."""
+    reduce = math.prod(int(axis.dom.extent) for axis in anchor.op.reduce_axis)
+    return math.prod(anchor.shape) * reduce // VECTOR_LANES
+
+
+def _parallel_outer(stage: te.Stage, axes: Sequence[te.IterVar], work: int) -> te.IterVar:
+    """The last two of the (outermost, consecutive) `axes` fused into one loop, run in parallel when there
+    is enough work to pay for threads; the axes before them (batch) stay serial loops outside it."""
+    # Fusing three or more axes leaves the middle one a floordiv-and-mod of the fused index, whose range
+    # the lowering cannot bound: it guards the block's stores, and a guarded loop does not vectorize.
+    outer = stage.fuse(*axes[-2:])
+    if work >= PARALLEL_MIN_ELEMENTS:
+        stage.parallel(outer)
+    return outer
+
+
+def _column_block(width: int, limit: int = 64) -> int:
+    """Columns per register block: a whole row when short, else a divisor (no tail guard) of a few vectors."""
+    if width <= limit:
+        return width
+    block = divisor_at_most(width, limit)
+    return block if block >= VECTOR_LANES // 2 else VECTOR_LANES * 2
+
+
+@register_schedule(CONV2D_TAG, GROUP_CONV2D_TAG, DEPTHWISE_CONV2D_TAG)
+def schedule_conv2d(s: te.Schedule, anchor: te.Tensor, output: te.Tensor) -> None:
+    """Blocks of output channels x output columns accumulated in registers over the whole reduction."""
+    n, channels, height, width = output.shape
+    column_block = _column_block(width)
+    vectors = math.ceil(column_block / VECTOR_LANES)
+    channel_block = divisor_at_most(channels, max(1, ACCUMULATOR_REGISTERS // vectors))
+    accumulator = s.cache_write(anchor, "global") if output is anchor else anchor
+    stage = s[output]
+    b, f, y, x = stage.op.axis
+    fo, fi = stage.split(f, factor=channel_block)
+    xo, xi = stage.split(x, factor=column_block)
+    stage.reorder(b, fo, y, xo, fi, xi)
+    stage.vectorize(xi)
+    _parallel_outer(stage, [b, fo, y], _work(anchor))
+    acc = s[accumulator]
+    acc.compute_at(stage, xo)
+    cb, cf, cy, cx = acc.op.axis
+    acc.reorder(*acc.op.reduce_axis, cb, cy, cf, cx)
+    acc.unroll(acc.op.reduce_axis[-1])
+    acc.unroll(cf)
+    acc.vectorize(cx)
+    for tensor in anchor.op.input_tensors:
+        if isinstance(tensor.op, te.ComputeOp) and tensor.op.tag == INTERNAL_TAG:
+            _schedule_padding(s, tensor)
+
+
+def _schedule_padding(s: te.Schedule, padded: te.Tensor) -> None:
+    """The padding stage at root: one parallel task per (batch, channel) plane."""
+    stage = s[padded]
+    b, c, _, _ = stage.op.axis
+    _parallel_outer(stage, [b, c], math.prod(padded.shape))
+
+
+@register_schedule(MATMUL_TAG, BATCH_MATMUL_TAG)
+def schedule_matmul(s: te.Schedule, anchor: te.Tensor, output: te.Tensor) -> None:
+    """rows x columns blocks of the result in registers over the whole k loop, columns vectorized."""
+    accumulator = s.cache_write(anchor, "global") if output is anchor else anchor
+    stage = s[output]
+    axes = list(stage.op.axis)
+    work = _work(anchor)
+    column_block = _column_block(output.shape[-1], 2 * VECTOR_LANES)
+    vectors = math.ceil(column_block / VECTOR_LANES)
+    row_block = divisor_at_most(output.shape[-2], min(8, ACCUMULATOR_REGISTERS // vectors)) if len(axes) >= 2 else 1
+    if len(axes) >= 2:
+        io, jo, ii, ji = stage.tile(axes[-2], axes[-1], row_block, column_block)
+        stage.reorder(*axes[:-2], jo, io, ii, ji)
+        attach = _parallel_outer(stage, [*axes[:-2], jo, io], work)
+    else:
+        jo, ji = stage.split(axes[0], factor=column_block)
+        if work >= PARALLEL_MIN_ELEMENTS:
+            stage.parallel(jo)
+        attach = jo
+    stage.vectorize(ji)
+    acc = s[accumulator]
+    acc.compute_at(stage, attach)
+    spatial = list(acc.op.axis)
+    acc.reorder(*acc.op.reduce_axis, *spatial)
+    if len(spatial) >= 2:
+        acc.unroll(spatial[-2])
+    acc.vectorize(spatial[-1])
+
+
+@register_schedule(DENSE_TAG)
+def schedule_dense(s: te.Schedule, anchor: te.Tensor, output: te.Tensor) -> None:
+    """Blocks of results whose partial sums (one vector each) stay in registers over the whole k loop."""
+    partial = anchor.op.input_tensors[0]
+    if not (isinstance(partial.op, te.ComputeOp) and partial.op.tag == INTERNAL_TAG):
+        schedule_matmul(s, anchor, output)
+        return
+    stage = s[output]
+    axes = list(stage.op.axis)
+    work = _work(partial)
+    rows = output.shape[-2] if len(axes) >= 2 else 1
+    row_block = divisor_at_most(rows, 4)
+    column_block = divisor_at_most(output.shape[-1], max(1, 16 // row_block))
+    if len(axes) >= 2:
+        io, jo, ii, ji = stage.tile(axes[-2], axes[-1], row_block, column_block)
+        attach = _parallel_outer(stage, [*axes[:-2], io, jo], work)
+    else:
+        jo, ji = stage.split(axes[0], factor=column_block)
+        if work >= PARALLEL_MIN_ELEMENTS:
+            stage.parallel(jo)
+        attach = jo
+    part = s[partial]
+    part.compute_at(stage, attach)
+    spatial = list(part.op.axis)
+    part.reorder(*part.op.reduce_axis, *spatial)
+    for axis in spatial[-3:-1]:
+        part.unroll(axis)
+    part.vectorize(spatial[-1])
+    if output is not anchor:
+        s[anchor].compute_at(stage, attach)

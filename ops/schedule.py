@@ -40,7 +40,9 @@ def schedule_injective(s: te.Schedule, out: te.Tensor) -> None:
             outer, inner = stage.split(inner, factor=divisor_at_most(extent, 4096) if extent % VECTOR_LANES else 4096)
             stage.parallel(outer)
     else:
-        outer = stage.fuse(*axes[:-1]) if len(axes) > 2 else axes[0]
+        # Only the two axes before the innermost are fused: recovering three or more fused indices costs
+        # bound guards that keep the inner loop scalar; leading (batch) axes stay serial loops outside.
+        outer = stage.fuse(axes[-3], axes[-2]) if len(axes) > 2 else axes[0]
         if size >= PARALLEL_MIN_ELEMENTS:
             stage.parallel(outer)
     if out.shape[-1] >= 4:

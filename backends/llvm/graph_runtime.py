@@ -104,6 +104,9 @@ class GraphModule:
             if name in given:
                 raise TypeError(f"graph runtime: input '{name}' given twice")
         given.update(inputs)
+        for name in given:
+            if name not in self.input_names:
+                raise KeyError(f"graph runtime: @{self.plan.name} has no input '{name}'; inputs: {', '.join(self.input_names)}")
         missing = [n for n in self.input_names if n not in given]
         if missing:
             raise TypeError(f"graph runtime: missing input(s) {', '.join(missing)} of @{self.plan.name}")
