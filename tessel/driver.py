@@ -27,8 +27,12 @@ SUPPORTED_TARGETS = ("llvm",)
 def llvm_pipeline(vector_bits: int) -> str:
     """What tessel.build runs on loop IR: loop optimizations, then the loop -> llvm dialect pipeline.
     Loops the schedule marks `unroll` are unrolled as TVM does, up to 1024 iterations (beyond that: an
-    error); vectorized loops fill one SIMD register of f32 lanes."""
-    return f"loop-simplify,loop-unroll{{max-trip-count=1024}},loop-vectorize{{width={vector_bits // 32}}},compile-llvm"
+    error); buffers are flattened to 1-D, so that an index split into rows and columns (a fused loop) is one
+    contiguous run again; vectorized loops fill one SIMD register of f32 lanes."""
+    return (
+        "loop-simplify,loop-unroll{max-trip-count=1024},loop-storage-flatten,loop-simplify,"
+        f"loop-vectorize{{width={vector_bits // 32}}},compile-llvm"
+    )
 
 
 class LoweredModule:
