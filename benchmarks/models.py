@@ -38,26 +38,6 @@ def best_seconds(run, repeat: int) -> float:
     return best
 
 
-def random_inputs(model, seed: int = 0) -> dict[str, np.ndarray]:
-    from onnx import helper
-
-    rng = np.random.default_rng(seed)
-    initializers = {i.name for i in model.graph.initializer}
-    inputs = {}
-    for value in model.graph.input:
-        if value.name in initializers:
-            continue
-        tensor = value.type.tensor_type
-        shape = tuple(d.dim_value for d in tensor.shape.dim)
-        dtype = helper.tensor_dtype_to_np_dtype(tensor.elem_type)
-        inputs[value.name] = (
-            rng.standard_normal(shape).astype(dtype)
-            if np.issubdtype(dtype, np.floating)
-            else rng.integers(0, 100, shape).astype(dtype)
-        )
-    return inputs
-
-
 def ort_session(model, threads: int):
     import onnxruntime as ort
 
@@ -85,7 +65,7 @@ def main() -> None:
     rows = []
     for name in args.models.split(","):
         model = getattr(onnx_models, name)()
-        inputs = random_inputs(model)
+        inputs = onnx_models.random_inputs(model)
         start = time.perf_counter()
         compiled = tessel.compile(model)
         compile_s = time.perf_counter() - start

@@ -17,7 +17,7 @@ import onnx
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 from xdsl.dialects import builtin, func
-from xdsl.ir import Block, Region, SSAValue
+from xdsl.ir import Block, BlockArgument, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tessel.dialects.graph.dtypes import tensor_type
@@ -93,6 +93,9 @@ class _Importer:
         for node in graph.node:
             self._convert(node)
         outputs = [self._output(o.name) for o in graph.output]
+        for value, output in zip(outputs, graph.output, strict=True):
+            if value.name_hint is None and not isinstance(value, BlockArgument):
+                value.name_hint = _symbol_name(output.name)  # the compiled model's outputs keep the model's names
         self.block.add_op(func.ReturnOp(*outputs))
         function = func.FuncOp(
             _symbol_name(graph.name), ([a.type for a in self.block.args], [o.type for o in outputs]), Region(self.block)

@@ -58,8 +58,9 @@ class LowerGraphToTe(ModulePass):
                 else:
                     continue
                 call = CallOp(name, graph_op.operands, graph_op.result_types)
-                for old, new in zip(graph_op.results, call.results, strict=True):
-                    new.name_hint = old.name_hint
+                inner = yielded if isinstance(graph_op, FusedOp) else graph_op.results
+                for old, body_value, new in zip(graph_op.results, inner, call.results, strict=True):
+                    new.name_hint = old.name_hint or body_value.name_hint
                 Rewriter.replace_op(graph_op, call)
 
 

@@ -253,3 +253,20 @@ def random_inputs(model: onnx.ModelProto, seed: int = 0) -> dict[str, np.ndarray
             shape = [d.dim_value for d in value.type.tensor_type.shape.dim]
             inputs[value.name] = rng.standard_normal(shape).astype(np.float32)
     return inputs
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m tessel.tests.onnx_models NAME FILE.onnx` writes one zoo model (e.g. resnet50) to FILE.onnx."""
+    import argparse
+
+    models = {**SMALL_MODELS, **BENCHMARK_MODELS}
+    parser = argparse.ArgumentParser(prog="python -m tessel.tests.onnx_models", description=main.__doc__)
+    parser.add_argument("name", choices=sorted(models))
+    parser.add_argument("output", help="the .onnx file to write")
+    args = parser.parse_args(argv)
+    onnx.save(models[args.name](), args.output)
+    print(f"wrote {args.name} to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
