@@ -5,6 +5,7 @@ KNOWN_FAILURES: node tests of supported op types that tessel cannot run yet, by 
 failures, so a test that starts passing fails the suite until its entry is removed. Each entry is a regex
 matched in full against a test name without its device suffix; all but the Cast and CastLike ones are
 exact names, and test_onnx_backend checks that every entry matches tests of a single op type.
+COMPILED_KNOWN_FAILURES: the same for node tests that pass interpreted but not compiled (compiled runs only).
 """
 
 from __future__ import annotations
@@ -296,5 +297,56 @@ KNOWN_FAILURES: dict[str, tuple[str, ...]] = {
     "ReduceMax: reducing over an empty set (identity -inf/False) is not supported": (
         "test_reduce_max_empty_set",
         "test_reduce_max_empty_set_bool",
+    ),
+}
+
+# Compiled mode only (tessel.compile): node tests the interpreter passes but the compiler cannot run yet. Those
+# naming "bug:" are bugs outside the backend (reported, to fix where named); the rest are limits of the
+# operator library that the backend reports as CompileError.
+COMPILED_KNOWN_FAILURES: dict[str, tuple[str, ...]] = {
+    "MatMul: ops' matmul does not take two 1-D operands (CompileError)": ("test_matmul_1d_1d",),
+    "ReduceMax: ops' reductions do not take bool tensors (CompileError)": ("test_reduce_max_bool_inputs",),
+    "FlexAttention (expanded): its MatMul is float16; ops' matmul takes float32/float64 only (CompileError)": (
+        "test_flexattention_fp16_expanded_ver26",
+    ),
+    "RotaryEmbedding (expanded): a Split with an empty result; te tensors cannot be empty (CompileError)": (
+        "test_rotary_embedding_expanded",
+        "test_rotary_embedding_3d_input_expanded",
+        "test_rotary_embedding_interleaved_expanded",
+        "test_rotary_embedding_no_position_ids_expanded",
+        "test_rotary_embedding_no_position_ids_interleaved_expanded",
+    ),
+    "Slice: an empty result; te tensors cannot be empty (CompileError)": ("test_slice_start_out_of_bounds",),
+    "Reshape: an empty tensor; te.placeholder rejects zero extents (TeError, not wrapped in LoweringError)": (
+        "test_reshape_allowzero_reordered",
+    ),
+    "ReduceSum: an empty input; te.placeholder rejects zero extents (TeError, not wrapped in LoweringError)": (
+        "test_reduce_sum_empty_set",
+        "test_reduce_sum_empty_set_non_reduced_axis_zero",
+    ),
+    "ReduceLogSum (expanded): an empty input; te.placeholder rejects zero extents (TeError)": (
+        "test_reduce_log_sum_empty_set_expanded",
+    ),
+    "ReduceSumSquare (expanded): an empty input; te.placeholder rejects zero extents (TeError)": (
+        "test_reduce_sum_square_empty_set_expanded",
+    ),
+    "Split: empty splits; te.placeholder rejects zero extents (TeError, not wrapped in LoweringError)": (
+        "test_split_zero_size_splits_opset13",
+        "test_split_zero_size_splits_opset18",
+    ),
+    "CastLike (expanded): bug: graph runtime cannot allocate a zero-element tensor (the unused 0-element input)": (
+        "test_castlike_DOUBLE_to_FLOAT16_expanded",
+        "test_castlike_DOUBLE_to_FLOAT_expanded",
+        "test_castlike_FLOAT16_to_DOUBLE_expanded",
+        "test_castlike_FLOAT16_to_FLOAT_expanded",
+        "test_castlike_FLOAT_to_DOUBLE_expanded",
+        "test_castlike_FLOAT_to_FLOAT16_expanded",
+    ),
+    "Shape: bug: graph runtime cannot allocate a zero-element tensor (the empty output)": ("test_shape_start_greater_than_end",),
+    "ConstantOfShape: bug: graph runtime cannot allocate a zero-element tensor (the empty output)": (
+        "test_constantofshape_int_shape_zero",
+    ),
+    "MaxPool: bug: lower-te-to-loop emits arith.constant of type ui8 (unsigned), which fails verification": (
+        "test_maxpool_2d_uint8",
     ),
 }
