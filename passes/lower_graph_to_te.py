@@ -48,6 +48,9 @@ class LowerGraphToTe(ModulePass):
         kernels = _Kernels(op)
         for function in [f for f in op.ops if isinstance(f, func.FuncOp)]:
             for graph_op in list(function.body.block.ops):
+                if isinstance(graph_op, FusedOp | GraphOp) and all(not r.uses for r in graph_op.results):
+                    Rewriter.erase_op(graph_op)  # pure and unused: no kernel to make or call
+                    continue
                 if isinstance(graph_op, FusedOp):
                     body = [o for o in graph_op.body.block.ops if o is not graph_op.body.block.last_op]
                     yielded = list(graph_op.body.block.last_op.operands)  # type: ignore[union-attr]
@@ -101,6 +104,13 @@ class _Kernels:
 
 def build_kernel(name: str, inputs: Sequence[SSAValue], ops: Sequence[Operation], outputs: Sequence[SSAValue]) -> func.FuncOp:
     """A te function `name` computing `outputs` from `inputs` through `ops`, scheduled for the CPU."""
+    try:
+        return _build_kernel(name, inputs, ops, outputs)
+    except te.TeError as err:
+        raise LoweringError(f"lower-graph-to-te: {err}", ops[0]) from err
+
+
+def _build_kernel(name: str, inputs: Sequence[SSAValue], ops: Sequence[Operation], outputs: Sequence[SSAValue]) -> func.FuncOp:
     tensors: dict[SSAValue, te.Tensor] = {}
     placeholders = []
     for index, value in enumerate(inputs):
@@ -114,7 +124,7 @@ def build_kernel(name: str, inputs: Sequence[SSAValue], ops: Sequence[Operation]
     for op in ops:
         try:
             results = compute_of(op, [tensors[v] for v in op.operands])
-        except (OpsError, te.TeError) as err:
+        except (OpsError, te.TeError) as err:  # located at the op itself
             raise LoweringError(f"lower-graph-to-te: {err}", op) from err
         tensors.update(zip(op.results, results, strict=True))
     results = [_computed(tensors[v], f"out{i}") for i, v in enumerate(outputs)]

@@ -155,10 +155,10 @@ class GraphModule:
 
 
 def _aligned_empty(nbytes: int) -> np.ndarray:
-    """`nbytes` uninitialised bytes starting on an ALIGNMENT boundary."""
-    raw = np.empty(max(nbytes, 1) + ALIGNMENT, np.uint8)
+    """`nbytes` (possibly 0) uninitialised bytes starting on an ALIGNMENT boundary."""
+    raw = np.empty(nbytes + ALIGNMENT, np.uint8)
     start = -raw.ctypes.data % ALIGNMENT
-    return raw[start : start + max(nbytes, 1)]
+    return raw[start : start + nbytes]
 
 
 __all__ = ["GraphModule"]
