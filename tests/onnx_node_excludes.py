@@ -317,34 +317,20 @@ COMPILED_KNOWN_FAILURES: dict[str, tuple[str, ...]] = {
         "test_rotary_embedding_no_position_ids_interleaved_expanded",
     ),
     "Slice: an empty result; te tensors cannot be empty (CompileError)": ("test_slice_start_out_of_bounds",),
-    "Reshape: an empty tensor; te.placeholder rejects zero extents (TeError, not wrapped in LoweringError)": (
-        "test_reshape_allowzero_reordered",
-    ),
-    "ReduceSum: an empty input; te.placeholder rejects zero extents (TeError, not wrapped in LoweringError)": (
+    "Reshape: an empty tensor; te tensors cannot be empty (CompileError)": ("test_reshape_allowzero_reordered",),
+    "ReduceSum: an empty input; te tensors cannot be empty (CompileError)": (
         "test_reduce_sum_empty_set",
         "test_reduce_sum_empty_set_non_reduced_axis_zero",
     ),
-    "ReduceLogSum (expanded): an empty input; te.placeholder rejects zero extents (TeError)": (
+    "ReduceLogSum (expanded): an empty input; te tensors cannot be empty (CompileError)": (
         "test_reduce_log_sum_empty_set_expanded",
     ),
-    "ReduceSumSquare (expanded): an empty input; te.placeholder rejects zero extents (TeError)": (
+    "ReduceSumSquare (expanded): an empty input; te tensors cannot be empty (CompileError)": (
         "test_reduce_sum_square_empty_set_expanded",
     ),
-    "Split: empty splits; te.placeholder rejects zero extents (TeError, not wrapped in LoweringError)": (
+    "Split: empty splits; te tensors cannot be empty (CompileError)": (
         "test_split_zero_size_splits_opset13",
         "test_split_zero_size_splits_opset18",
-    ),
-    "CastLike (expanded): bug: graph runtime cannot allocate a zero-element tensor (the unused 0-element input)": (
-        "test_castlike_DOUBLE_to_FLOAT16_expanded",
-        "test_castlike_DOUBLE_to_FLOAT_expanded",
-        "test_castlike_FLOAT16_to_DOUBLE_expanded",
-        "test_castlike_FLOAT16_to_FLOAT_expanded",
-        "test_castlike_FLOAT_to_DOUBLE_expanded",
-        "test_castlike_FLOAT_to_FLOAT16_expanded",
-    ),
-    "Shape: bug: graph runtime cannot allocate a zero-element tensor (the empty output)": ("test_shape_start_greater_than_end",),
-    "ConstantOfShape: bug: graph runtime cannot allocate a zero-element tensor (the empty output)": (
-        "test_constantofshape_int_shape_zero",
     ),
     "MaxPool: bug: lower-te-to-loop emits arith.constant of type ui8 (unsigned), which fails verification": (
         "test_maxpool_2d_uint8",
