@@ -288,3 +288,50 @@ def test_console_script(tmp_path: Path) -> None:
     done = subprocess.run(["tessel-run", str(path), "--target", "llvm"], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("PASS")
+
+
+# tessel-run on ONNX models
+
+
+@pytest.fixture
+def mlp_onnx(tmp_path: Path) -> str:
+    import onnx
+
+    from tessel.tests.onnx_models import mlp
+
+    path = tmp_path / "mlp.onnx"
+    onnx.save(mlp(), str(path))
+    return str(path)
+
+
+def test_run_onnx_model_checks_times_and_saves(run: Tool, mlp_onnx: str, tmp_path: Path) -> None:
+    import tessel
+
+    result = run([mlp_onnx, "--target", "llvm", "--check", "--bench", "2", "--threads", "1", "--save", str(tmp_path / "saved")])
+    assert result.status == 0, result.err
+    assert "input x: float32[1, 64] random (seed 0)" in result.out and "output y: float32[1, 10]" in result.out
+    assert "check y: max abs diff" in result.out and "PASS" in result.out and "(1 threads)" in result.out
+    assert "compiling kernels [" in result.err
+    assert tessel.load(tmp_path / "saved").output_names == ["y"]
+
+
+def test_run_onnx_model_on_an_input_file(run: Tool, mlp_onnx: str, tmp_path: Path) -> None:
+    np.save(tmp_path / "x.npy", np.ones((1, 64), np.float32))
+    result = run([mlp_onnx, "--input", f"x={tmp_path / 'x.npy'}", "--print-ir-after-all"])
+    assert result.status == 0, result.err
+    assert "input x: float32[1, 64] from file" in result.out
+    assert "// -----// IR Dump After lower-graph-to-te //----- //" in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "x"], "--input expects NAME=FILE.npy, got 'x'"),
+        (["--input", "x=/no/such.npy"], "--input x: cannot read '/no/such.npy'"),
+        (["--input", "q=X"], "--input q: the model has no input 'q'; inputs: x"),
+    ],
+)
+def test_run_onnx_model_input_errors(run: Tool, mlp_onnx: str, tmp_path: Path, args: list[str], message: str) -> None:
+    np.save(tmp_path / "x.npy", np.ones((1, 64), np.float32))
+    result = run([mlp_onnx, *[a.replace("=X", f"={tmp_path / 'x.npy'}") for a in args]])
+    assert result.status == 1 and message in result.err and "Traceback" not in result.err

@@ -33,6 +33,7 @@ def run_model(
     compare: Callable[[str, np.ndarray, np.ndarray, float, float | None], tuple[bool, str]],
 ) -> int:
     """Compile `source` (an ONNX path or a graph-IR module), run it as `args` say; the exit status."""
+    files = _input_files(args)  # bad --input files fail before the (long) compile
     after_each = _print_after_each if args.print_ir_after_all else None
     original = source.clone() if isinstance(source, ModuleOp) else source
     start = time.perf_counter()
@@ -46,7 +47,7 @@ def run_model(
     )
     if args.threads is not None:
         model.num_threads = args.threads
-    inputs = _inputs(model, args, random_array)
+    inputs = _inputs(model, files, args, random_array)
     outputs = model.run(**inputs)
     for name, value in zip(model.output_names, outputs, strict=True):
         print(f"output {name}: {value.dtype}{list(value.shape)}  {_summary(value)}")
@@ -64,18 +65,26 @@ def run_model(
     return 1 if failed else 0
 
 
-def _inputs(model: CompiledModel, args: argparse.Namespace, random_array: Callable) -> dict[str, np.ndarray]:
+def _input_files(args: argparse.Namespace) -> dict[str, np.ndarray]:
     given: dict[str, np.ndarray] = {}
     for item in args.inputs or []:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
             raise ModelRunError(f"--input expects NAME=FILE.npy, got '{item}'")
-        if name not in model.input_names:
-            raise ModelRunError(f"--input {name}: the model has no input '{name}'; inputs: {', '.join(model.input_names)}")
         try:
             given[name] = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as err:
             raise ModelRunError(f"--input {name}: cannot read '{path}': {err}") from err
+    return given
+
+
+def _inputs(
+    model: CompiledModel, files: dict[str, np.ndarray], args: argparse.Namespace, random_array: Callable
+) -> dict[str, np.ndarray]:
+    given = dict(files)
+    for name in given:
+        if name not in model.input_names:
+            raise ModelRunError(f"--input {name}: the model has no input '{name}'; inputs: {', '.join(model.input_names)}")
     missing = [n for n in model.input_names if n not in given]
     if missing and given and not args.random_inputs:
         raise ModelRunError(f"no value for input(s) {', '.join(missing)}; give --input NAME=FILE.npy or --random-inputs")
