@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from tessel.backends.llvm.graph_plan import ALIGNMENT, GraphPlan, TensorInfo
-from tessel.backends.llvm.jit import default_num_threads
+from tessel.backends.llvm.jit import checked_thread_count, default_num_threads
 from tessel.backends.llvm.module import Module, ProfileResult
 
 
@@ -70,9 +70,7 @@ class GraphModule:
 
     @num_threads.setter
     def num_threads(self, value: int) -> None:
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"graph runtime: num_threads must be a positive integer, got {value!r}")
-        self._num_threads = value
+        self._num_threads = checked_thread_count(value, "graph runtime")
 
     @property
     def peak_bytes(self) -> int:

@@ -77,6 +77,13 @@ class CompiledModule:
             ctypes.c_int32.from_address(self.num_threads_address).value = num_threads
 
 
+def checked_thread_count(value: object, where: str) -> int:
+    """`value` if it is a positive int (a thread count), else ValueError naming `where`."""
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f"{where}: num_threads must be a positive integer, got {value!r}")
+    return value
+
+
 def default_num_threads() -> int:
     """TESSEL_NUM_THREADS if set, else the cores this process may run on."""
     text = os.environ.get(NUM_THREADS_ENV, "").strip()

@@ -18,7 +18,7 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp, NoneAttr
 from xdsl.ir import SSAValue
 
 from tessel.backends.llvm.cache import CompileCache, default_cache
-from tessel.backends.llvm.jit import CompiledModule, default_num_threads
+from tessel.backends.llvm.jit import CompiledModule, checked_thread_count, default_num_threads
 from tessel.dialects import loop
 from tessel.dialects.graph.dtypes import numpy_dtype
 
@@ -249,9 +249,7 @@ class Module:
 
     @num_threads.setter
     def num_threads(self, value: int) -> None:
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"llvm module: num_threads must be a positive integer, got {value!r}")
-        self._num_threads = value
+        self._num_threads = checked_thread_count(value, "llvm module")
 
     @property
     def function_names(self) -> tuple[str, ...]:
