@@ -36,7 +36,7 @@ func.func @model(%x: tensor<2x16xf32>, %w: tensor<16x16xf32>) -> tensor<2x16xf32
 // CHECK:           te.vectorize %relu
 // CHECK-LABEL: func.func @bias_relu(
 // CHECK-NEXT:    %b = graph.constant dense<1.000000e+00> : tensor<32xf32>
-// CHECK-NEXT:    %0 = graph.call @fused_add_relu(%x, %b)
+// CHECK-NEXT:    %r = graph.call @fused_add_relu(%x, %b)
 func.func @bias_relu(%x: tensor<4x32xf32>) -> tensor<4x32xf32> {
   %b = graph.constant dense<1.0> : tensor<32xf32>
   %a = graph.add %x, %b : (tensor<4x32xf32>, tensor<32xf32>) -> tensor<4x32xf32>
