@@ -48,23 +48,29 @@ class LowerGraphToTe(ModulePass):
         kernels = _Kernels(op)
         for function in [f for f in op.ops if isinstance(f, func.FuncOp)]:
             for graph_op in list(function.body.block.ops):
-                if isinstance(graph_op, FusedOp | GraphOp) and all(not r.uses for r in graph_op.results):
+                group = _group_of(graph_op)
+                if group is None:
+                    continue
+                if all(not r.uses for r in graph_op.results):
                     Rewriter.erase_op(graph_op)  # pure and unused: no kernel to make or call
                     continue
-                if isinstance(graph_op, FusedOp):
-                    body = [o for o in graph_op.body.block.ops if o is not graph_op.body.block.last_op]
-                    yielded = list(graph_op.body.block.last_op.operands)  # type: ignore[union-attr]
-                    name = kernels.add(f"fused_{graph_op.group_name.data}", graph_op.body.block.args, body, yielded, function)
-                elif isinstance(graph_op, GraphOp) and not isinstance(graph_op, ConstantOp):
-                    base = graph_op.name.removeprefix("graph.")
-                    name = kernels.add(base, graph_op.operands, [graph_op], graph_op.results, function)
-                else:
-                    continue
-                call = CallOp(name, graph_op.operands, graph_op.result_types)
-                inner = yielded if isinstance(graph_op, FusedOp) else graph_op.results
-                for old, body_value, new in zip(graph_op.results, inner, call.results, strict=True):
-                    new.name_hint = old.name_hint or body_value.name_hint
+                base, inputs, ops, outputs = group
+                call = CallOp(kernels.add(base, inputs, ops, outputs, function), graph_op.operands, graph_op.result_types)
+                for old, inner, new in zip(graph_op.results, outputs, call.results, strict=True):
+                    new.name_hint = old.name_hint or inner.name_hint
                 Rewriter.replace_op(graph_op, call)
+
+
+def _group_of(op: Operation) -> tuple[str, Sequence[SSAValue], list[Operation], Sequence[SSAValue]] | None:
+    """What one kernel computes for `op`: a name, its inputs, its ops and its outputs (None: no kernel)."""
+    if isinstance(op, FusedOp):
+        block = op.body.block
+        terminator = block.last_op
+        assert terminator is not None
+        return f"fused_{op.group_name.data}", block.args, [o for o in block.ops if o is not terminator], terminator.operands
+    if isinstance(op, GraphOp) and not isinstance(op, ConstantOp):
+        return op.name.removeprefix("graph."), op.operands, [op], op.results
+    return None
 
 
 class _Kernels:
