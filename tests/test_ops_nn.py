@@ -65,6 +65,31 @@ def check_dense(data: tuple[int, ...], units: int, bias: bool, seed: int = 0) ->
         pytest.param((1, 4, 5, 70), (5, 4, 3, 3), {"padding": [1, 1, 1, 1]}, id="wide-row"),
         pytest.param((1, 2, 4, 67), (3, 2, 1, 3), {}, id="prime-width"),
         pytest.param((1, 32, 16, 16), (32, 32, 3, 3), {"padding": [1, 1, 1, 1]}, id="parallel"),
+        # Strided convolutions read a phase-split copy of the input; short rows are computed as one flat row.
+        pytest.param(
+            (1, 4, 13, 13),
+            (6, 4, 3, 3),
+            {"strides": [2, 2], "padding": [2, 2, 2, 2], "dilation": [2, 2]},
+            id="stride2-pad-dilation2",
+        ),
+        pytest.param(
+            (1, 4, 12, 11),
+            (6, 4, 3, 2),
+            {"strides": [2, 3], "padding": [1, 0, 2, 1], "dilation": [1, 2]},
+            id="stride2x3-dilation1x2",
+        ),
+        pytest.param((1, 3, 5, 64), (4, 3, 3, 3), {"strides": [2, 2], "padding": [1, 1, 1, 1]}, id="stride2-whole-vector-rows"),
+        pytest.param((2, 16, 7, 7), (24, 16, 1, 1), {}, id="1x1-7x7-batch2"),
+        pytest.param((1, 8, 14, 14), (16, 8, 1, 1), {}, id="1x1-14x14"),
+        pytest.param((1, 8, 14, 14), (20, 8, 1, 1), {"strides": [2, 2]}, id="1x1-stride2-14x14"),
+        pytest.param((2, 8, 28, 28), (16, 8, 1, 1), {"strides": [2, 2]}, id="1x1-stride2-28x28-batch2"),
+        pytest.param((2, 8, 8, 6), (5, 8, 1, 1), {}, id="1x1-unpadded-flat-batch2"),
+        pytest.param((1, 4, 4, 40), (6, 4, 1, 1), {}, id="1x1-wide-row"),
+        pytest.param((2, 8, 7, 7), (8, 8, 3, 3), {"padding": [1, 1, 1, 1]}, id="3x3-7x7-batch2"),
+        pytest.param(
+            (1, 4, 6, 66), (4, 1, 3, 3), {"groups": 4, "strides": [2, 2], "padding": [1, 1, 1, 1]}, id="depthwise-stride2-phases"
+        ),
+        pytest.param((1, 16, 14, 14), (16, 16, 3, 3), {"strides": [2, 2], "padding": [1, 1, 1, 1]}, id="3x3-stride2-14x14"),
     ],
 )
 def test_conv2d(data: tuple[int, ...], weight: tuple[int, ...], attributes: dict[str, object]) -> None:
@@ -96,7 +121,7 @@ def test_conv2d_matches_numpy(case: tuple[tuple[int, ...], tuple[int, ...], dict
 
 
 def test_conv2d_without_padding_has_no_padding_stage() -> None:
-    out = ops.conv2d(te.placeholder((1, 4, 8, 40)), te.placeholder((4, 4, 3, 3)))
+    out = ops.conv2d(te.placeholder((1, 4, 8, 34)), te.placeholder((4, 4, 3, 3)))
     assert out.op.tag == "conv2d_nchw"
     assert all(not isinstance(t.op, te.ComputeOp) for t in out.op.input_tensors)
     padded = ops.conv2d(te.placeholder((1, 4, 8, 40)), te.placeholder((4, 1, 3, 3)), padding=(1, 1, 1, 1), groups=4)
@@ -104,16 +129,30 @@ def test_conv2d_without_padding_has_no_padding_stage() -> None:
     assert [t.op.tag for t in padded.op.input_tensors if isinstance(t.op, te.ComputeOp)] == [ops.INTERNAL_TAG]
 
 
-def test_conv2d_widens_short_rows_to_a_vector() -> None:
-    # 14 output columns are computed as 16 (reading zero columns of the padding stage), then cropped.
+def test_conv2d_computes_short_rows_as_one_flat_row() -> None:
+    # 14 x 14 outputs are computed as 224 (14 vectors) flat positions over a zero-padded copy (16 rows of
+    # 14), then cropped.
     out = ops.conv2d(te.placeholder((1, 4, 14, 14)), te.placeholder((8, 4, 1, 1)))
     assert out.shape == (1, 8, 14, 14)
     assert out.op.tag == ops.INJECTIVE_TAG
+    (flat,) = out.op.input_tensors
+    assert flat.shape == (1, 8, 224)
+    assert flat.op.tag == "conv2d_nchw"
+    assert [t.shape for t in flat.op.input_tensors if isinstance(t.op, te.ComputeOp)] == [(1, 4, 1, 1, 16, 14)]
+    # Strided: the copy holds the phases the taps read, in rows of 7 + 1 columns (3 taps at stride 2).
+    strided = ops.conv2d(te.placeholder((1, 4, 14, 14)), te.placeholder((8, 4, 3, 3)), strides=(2, 2), padding=(1, 1, 1, 1))
+    (flat,) = strided.op.input_tensors
+    assert [t.shape for t in flat.op.input_tensors if isinstance(t.op, te.ComputeOp)] == [(1, 4, 2, 2, 10, 8)]
+
+
+def test_conv2d_widens_short_depthwise_rows_to_a_vector() -> None:
+    # 14 output columns are computed as 16 (reading zero columns of the padding stage), then cropped.
+    out = ops.conv2d(te.placeholder((1, 4, 14, 14)), te.placeholder((4, 1, 3, 3)), padding=(1, 1, 1, 1), groups=4)
+    assert out.op.tag == ops.INJECTIVE_TAG
     (wide,) = out.op.input_tensors
-    assert wide.shape == (1, 8, 14, 16)
-    assert wide.op.tag == "conv2d_nchw"
-    assert [t.op.tag for t in wide.op.input_tensors if isinstance(t.op, te.ComputeOp)] == [ops.INTERNAL_TAG]
-    check_conv2d((1, 4, 14, 14), (8, 4, 1, 1), {})
+    assert wide.shape == (1, 4, 14, 16)
+    assert wide.op.tag == "depthwise_conv2d_nchw"
+    check_conv2d((1, 4, 14, 14), (4, 1, 3, 3), {"padding": [1, 1, 1, 1], "groups": 4})
 
 
 def test_conv2d_rejects_integers() -> None:
@@ -239,13 +278,15 @@ def run(schedule: te.Schedule, tensors: list[te.Tensor], arrays: list[np.ndarray
 @pytest.mark.parametrize(
     ("data", "weight", "attributes"),
     [
-        # Rows shorter than 32 are computed widened, at root: the output reads a crop of them.
+        # Rows shorter than 32 are computed as one flat row, at root: the output reads a crop of it.
         pytest.param((1, 8, 10, 10), (16, 8, 3, 3), {"padding": (1, 1, 1, 1)}, id="3x3-widened"),
         # Longer rows: the register block is the anchor itself, computed at the output's block.
         pytest.param((1, 4, 5, 40), (6, 4, 3, 3), {"padding": (1, 1, 1, 1)}, id="3x3-whole-row"),
         pytest.param((2, 6, 9, 33), (6, 1, 3, 3), {"padding": (1, 0, 1, 2), "groups": 6, "strides": (2, 1)}, id="depthwise"),
         pytest.param((1, 4, 6, 70), (4, 2, 1, 3), {"groups": 2, "strides": (1, 2)}, id="groups2-stride2"),
         pytest.param((1, 32, 16, 16), (32, 32, 3, 3), {"padding": (1, 1, 1, 1)}, id="parallel"),
+        pytest.param((2, 8, 14, 14), (12, 8, 1, 1), {"strides": (2, 2)}, id="1x1-stride2-flat"),
+        pytest.param((1, 3, 8, 66), (8, 3, 7, 7), {"strides": (2, 2), "padding": (3, 3, 3, 3)}, id="7x7-stride2-phases"),
     ],
 )
 def test_fused_conv2d_bias_relu(data: tuple[int, ...], weight: tuple[int, ...], attributes: dict[str, object]) -> None:
