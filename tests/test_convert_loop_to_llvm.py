@@ -532,7 +532,7 @@ def test_tiled_parallel_matmul(jit: Jit) -> None:
     s[C].vectorize(xi)
     module = tessel.lower(s, [A, B, C], name="matmul").module
     lowered = check(jit, module, "matmul", threads=[1, 2, 3, 8]).lowered
-    assert any(op.callee.string_value() == "pthread_create" for op in lowered.walk() if isinstance(op, llvm.CallOp))
+    assert any(op.callee.string_value() == "tessel_parallel_launch" for op in lowered.walk() if isinstance(op, llvm.CallOp))
 
 
 def test_vectorized_matmul(jit: Jit) -> None:
@@ -649,8 +649,8 @@ loop.func @nested(%A: memref<5x6xf32>, %B: memref<3x5x6xf32>, %s: memref<1xf32>)
 
 def test_parallel_loop_inside_a_serial_loop_with_live_ins(jit: Jit) -> None:
     lowered = check(jit, tessel.parse(NESTED_PARALLEL), "nested", threads=[1, 2, 4, 5, 64, 0, -3]).lowered
-    creates = [op for op in lowered.walk() if isinstance(op, llvm.CallOp) and op.callee.string_value() == "pthread_create"]
-    assert len(creates) == 1  # only the outer parallel loop is threaded
+    calls = [op for op in lowered.walk() if isinstance(op, llvm.CallOp)]
+    assert len([op for op in calls if op.callee.string_value() == "tessel_parallel_launch"]) == 1  # only the outer loop
 
 
 VECTOR_LIVE_IN = """
@@ -757,8 +757,7 @@ def test_public_functions_take_noalias_pointers_and_the_rest_is_internal() -> No
         "nested.parallel",
         "nested.parallel.thread",
         "nested.parallel.threads",
-        "nested.parallel.spawn",
-        "nested.parallel.join",
+        "nested.parallel.fill",
     }
     assert all(functions[name].linkage.linkage.data == "internal" for name in internal)
     (threads,) = [op for op in lowered.ops if isinstance(op, llvm.GlobalOp)]

@@ -410,3 +410,35 @@ def test_build_parallel_schedule_with_any_thread_count(monkeypatch: pytest.Monke
         c = np.zeros((n, n), np.float32)
         mod(a, b, c)
         np.testing.assert_allclose(c, a.T @ b, rtol=1e-5, err_msg=f"{threads} threads")
+
+
+def test_parallel_loops_from_several_python_threads_share_one_thread_pool() -> None:
+    # One process-wide pool: a launch made while another runs (four Python threads calling at once)
+    # runs its chunks serially on its own thread; every result stays right.
+    import threading
+
+    from tessel.backends.llvm.thread_pool import PARALLEL_LAUNCH_SYMBOL, ensure_thread_pool
+    from tessel.passes.llvm_lowering.symbols import PARALLEL_LAUNCH_SYMBOL as LOWERED_SYMBOL
+
+    assert PARALLEL_LAUNCH_SYMBOL == LOWERED_SYMBOL and ensure_thread_pool() == ensure_thread_pool()
+    n = 4096
+    A = te.placeholder((64, n // 64), name="A")
+    B = te.compute((64, n // 64), lambda i, j: A[i, j] * 2.0 + 1.0, name="B")
+    s = te.create_schedule(B.op)
+    s[B].parallel(B.op.axis[0])
+    mod = tessel.build(s, [A, B], cache=CompileCache())
+    mod.num_threads = 2
+    a = np.random.default_rng(0).random((64, n // 64), dtype=np.float32)
+    results = [np.zeros_like(a) for _ in range(4)]
+
+    def run(out: np.ndarray) -> None:
+        for _ in range(200):
+            mod(a, out)
+
+    workers = [threading.Thread(target=run, args=(out,)) for out in results]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    for out in results:
+        np.testing.assert_allclose(out, a * 2.0 + 1.0)

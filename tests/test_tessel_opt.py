@@ -298,7 +298,8 @@ def test_unknown_pass(run: TesselOpt, tmp_path: Path) -> None:
     assert result.err == (
         "tessel-opt: error: unknown pass 'nosuchpass'; known passes: "
         "canonicalize, compile-llvm, convert-loop-to-llvm, convert-scf-to-cf, cse, dce, fuse-ops, graph-simplify, licm, "
-        "loop-simplify, loop-storage-flatten, loop-unroll, loop-vectorize, lower-graph-to-te, lower-te-to-loop, reconcile-unrealized-casts\n"
+        "loop-simplify, loop-storage-flatten, loop-unroll, loop-vectorize, lower-graph-to-te, lower-te-to-loop, "
+        "reconcile-unrealized-casts\n"
     )
 
 

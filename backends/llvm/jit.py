@@ -15,6 +15,7 @@ import llvmlite.binding as llvm
 import llvmlite.ir as ir
 
 from tessel.backends.llvm.target import HostTarget, host_target
+from tessel.backends.llvm.thread_pool import PARALLEL_LAUNCH_SYMBOL, ensure_thread_pool
 
 NUM_THREADS_GLOBAL = "tessel_num_threads"
 NUM_THREADS_ENV = "TESSEL_NUM_THREADS"
@@ -162,6 +163,8 @@ def _external_symbols(module: llvm.ModuleRef) -> tuple[str, ...]:
 
 
 def _check_resolvable(symbols: Sequence[str]) -> None:
+    if PARALLEL_LAUNCH_SYMBOL in symbols:
+        ensure_thread_pool()
     # MCJIT aborts the process on a symbol it cannot resolve; find out first.
     missing = [name for name in symbols if not llvm.address_of_symbol(name)]
     if missing:

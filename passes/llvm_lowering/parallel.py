@@ -1,16 +1,16 @@
-"""Parallel loops on native threads (pthreads), without the GIL.
+"""Parallel loops on native threads, without the GIL.
 
 The outermost parallel loop of a public function's nest is outlined into
 
     void F.parallel(i64 begin, i64 end, ptr noalias %A, ..., <scalar live-ins>)   // iterations [begin, end)
-    ptr  F.parallel.thread(ptr slot)      // pthread entry: slot = {i64 begin, i64 end, ptr ctx, i64 handle}
+    ptr  F.parallel.thread(ptr slot)      // a chunk's entry: slot = {i64 begin, i64 end, ptr ctx, i64 unused}
 
 and replaced by: T = F.parallel.threads(N) (the global `tessel_num_threads`, clamped to [1, min(N, 256)]);
-M = F.parallel.spawn(&F.parallel.thread, N, T, ctx, slots) starts threads for the chunks
-[k*N/T, (k+1)*N/T), k = 1..T-1, and returns the first chunk it could not start (T if all started);
-the calling thread runs chunk 0 and then [M*N/T, N) (empty unless pthread_create failed); then
-F.parallel.join(M, slots). ctx is a stack struct of the live-ins (buffer pointers first, then scalars:
-outer induction variables, loaded values, ...). Parallel loops nested inside run serially.
+F.parallel.fill(N, T, ctx, slots) writes the chunks [k*N/T, (k+1)*N/T), k = 0..T-1; then
+`tessel_parallel_launch(&F.parallel.thread, slots, T)` runs them on the process's thread pool
+(backends/llvm/thread_pool.py: the caller runs chunk 0, pool workers the others). ctx is a stack struct of
+the live-ins (buffer pointers first, then scalars: outer induction variables, loaded values, ...).
+Parallel loops nested inside run serially.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from tessel.dialects import loop
 from tessel.passes.llvm_lowering.emitter import PTR, byte_size, lanes, llvm_type
 from tessel.passes.llvm_lowering.loops import Buffer, FunctionLowering
-from tessel.passes.llvm_lowering.symbols import MAX_THREADS, NUM_THREADS_SYMBOL
+from tessel.passes.llvm_lowering.symbols import MAX_THREADS, NUM_THREADS_SYMBOL, PARALLEL_LAUNCH_SYMBOL
 
 SLOT = llvm.LLVMStructType.from_type_list([i64, i64, PTR, i64])
-"""One thread's slot: begin, end, the live-in struct, the pthread_t handle."""
+"""One chunk's slot (32 bytes, the thread pool's SLOT_BYTES): begin, end, the live-in struct, unused."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ class Runtime:
     """The names of a unit's thread helpers."""
 
     threads: str
-    spawn: str
-    join: str
+    fill: str
 
 
 def lower_parallel(caller: FunctionLowering, op: loop.ForOp) -> None:
@@ -68,12 +67,9 @@ def lower_parallel(caller: FunctionLowering, op: loop.ForOp) -> None:
         caller.slots = caller.in_prologue(llvm.AllocaOp(caller.one, llvm.LLVMArrayType(MAX_THREADS, SLOT), alignment=16))
     count = emit.i64(op.trip_count)
     threads = emit.call(runtime.threads, [count], i64)
-    entry = emit.op(llvm.AddressOfOp(trampoline, PTR))
-    started = emit.call(runtime.spawn, [entry, count, threads, context, caller.slots], i64)
-    emit.call_void(name, [emit.i64(0), emit.binary(llvm.UDivOp, count, threads), *values])
-    rest = emit.binary(llvm.UDivOp, emit.mul(started, count), threads)
-    emit.call_void(name, [rest, count, *values])
-    emit.call_void(runtime.join, [started, caller.slots])
+    emit.call_void(runtime.fill, [count, threads, context, caller.slots])
+    launch = unit.declarations.declare(PARALLEL_LAUNCH_SYMBOL, [PTR, PTR, i64])
+    emit.call_void(launch, [emit.op(llvm.AddressOfOp(trampoline, PTR)), caller.slots, threads])
     op.detach()
     op.erase()
 
@@ -173,12 +169,8 @@ def _runtime(caller: FunctionLowering) -> Runtime:
     """The unit's thread helpers, built on first use."""
     unit = caller.unit
     if unit.runtime is None:
-        runtime = Runtime(*(unit.fresh_name(f"{unit.prefix}.parallel.{part}") for part in ("threads", "spawn", "join")))
-        unit.functions += [
-            _threads_function(caller, runtime.threads),
-            _spawn_function(caller, runtime.spawn),
-            _join_function(caller, runtime.join),
-        ]
+        runtime = Runtime(*(unit.fresh_name(f"{unit.prefix}.parallel.{part}") for part in ("threads", "fill")))
+        unit.functions += [_threads_function(caller, runtime.threads), _fill_function(caller, runtime.fill)]
         unit.runtime = runtime
     return unit.runtime
 
@@ -195,15 +187,13 @@ def _threads_function(caller: FunctionLowering, name: str) -> llvm.FuncOp:
     return function.finish(count)
 
 
-def _spawn_function(caller: FunctionLowering, name: str) -> llvm.FuncOp:
-    """`i64 spawn(ptr entry, i64 n, i64 t, ptr ctx, ptr slots)`: threads for chunks 1..t-1; the first chunk not started."""
-    declarations = caller.unit.declarations
-    pthread_create = declarations.declare("pthread_create", [PTR, PTR, PTR, PTR], i32)
-    function = FunctionLowering(caller.unit, name, [PTR, i64, i64, PTR, PTR], "internal", output=i64)
+def _fill_function(caller: FunctionLowering, name: str) -> llvm.FuncOp:
+    """`void fill(i64 n, i64 t, ptr ctx, ptr slots)`: slot k = {k*n/t, (k+1)*n/t, ctx}, k = 0..t-1 (t >= 1)."""
+    function = FunctionLowering(caller.unit, name, [i64, i64, PTR, PTR], "internal")
     emit = function.emit
-    entry, count, threads, context, slots = function.entry.args
-    loop_block, next_block, done = Block(arg_types=[i64]), Block(), Block(arg_types=[i64])
-    emit.cond_br(emit.icmp("slt", function.one, threads), function.add_block(loop_block), [function.one], done, [threads])
+    count, threads, context, slots = function.entry.args
+    loop_block, done = Block(arg_types=[i64]), Block()
+    emit.br(function.add_block(loop_block), emit.i64(0))
     function.block = loop_block
     k = loop_block.args[0]
     following = emit.add(k, function.one)
@@ -211,28 +201,6 @@ def _spawn_function(caller: FunctionLowering, name: str) -> llvm.FuncOp:
     emit.store(emit.binary(llvm.UDivOp, emit.mul(k, count), threads), emit.field(slot, SLOT, 0), 8)
     emit.store(emit.binary(llvm.UDivOp, emit.mul(following, count), threads), emit.field(slot, SLOT, 1), 8)
     emit.store(context, emit.field(slot, SLOT, 2), 8)
-    null = emit.op(llvm.ZeroOp.create(result_types=[PTR]))
-    status = emit.call(pthread_create, [emit.field(slot, SLOT, 3), null, entry, slot], i32)
-    emit.cond_br(emit.icmp("eq", status, emit.i32(0)), function.add_block(next_block), [], done, [k])
-    function.block = next_block
-    emit.cond_br(emit.icmp("slt", following, threads), loop_block, [following], function.add_block(done), [threads])
-    function.block = done
-    return function.finish(done.args[0])
-
-
-def _join_function(caller: FunctionLowering, name: str) -> llvm.FuncOp:
-    """`void join(i64 m, ptr slots)`: wait for the threads of chunks 1..m-1."""
-    pthread_join = caller.unit.declarations.declare("pthread_join", [i64, PTR], i32)
-    function = FunctionLowering(caller.unit, name, [i64, PTR], "internal")
-    emit = function.emit
-    started, slots = function.entry.args
-    loop_block, done = Block(arg_types=[i64]), Block()
-    emit.cond_br(emit.icmp("slt", function.one, started), function.add_block(loop_block), [function.one], done, [])
-    function.block = loop_block
-    k = loop_block.args[0]
-    handle = emit.load(emit.field(emit.gep(slots, k, SLOT), SLOT, 3), i64, 8)
-    emit.call(pthread_join, [handle, emit.op(llvm.ZeroOp.create(result_types=[PTR]))], i32)
-    following = emit.add(k, function.one)
-    emit.cond_br(emit.icmp("slt", following, started), loop_block, [following], function.add_block(done), [])
+    emit.cond_br(emit.icmp("slt", following, threads), loop_block, [following], function.add_block(done), [])
     function.block = done
     return function.finish()

@@ -14,6 +14,10 @@ from tessel.passes.llvm_lowering.emitter import VOID
 NUM_THREADS_SYMBOL = "tessel_num_threads"
 """`i32` global (weak linkage, initially 1) read by each threaded parallel loop: the JIT sets it to the number of threads."""
 
+PARALLEL_LAUNCH_SYMBOL = "tessel_parallel_launch"
+"""`void (ptr entry, ptr slots, i64 t)`: runs t chunks of a parallel loop on the process's thread pool
+(backends/llvm/thread_pool.py defines it)."""
+
 MAX_THREADS = 256
 """Parallel loops use at most this many threads (the thread slots live on the stack)."""
 

@@ -63,11 +63,10 @@ loop.func @fma(%X: memref<16xf32>, %Y: memref<16xf32>, %Z: memref<16xf32>) {
 
 // A `parallel` loop: its body is outlined to `scale.parallel(begin, end, buffers...)`; the public
 // function reads the thread count from @tessel_num_threads, packs the buffers into a struct,
-// launches chunks with pthread_create through `scale.parallel.thread`, runs the first chunk itself
-// and joins the others with pthread_join.
+// writes one slot per chunk (scale.parallel.fill) and hands `scale.parallel.thread` and the slots to
+// the process's thread pool (tessel_parallel_launch), which runs the first chunk on the calling thread.
 // CHECK:       "llvm.mlir.global"() <{global_type = i32, sym_name = "tessel_num_threads", linkage = #llvm.linkage<"weak">
-// CHECK:       "llvm.func"() <{sym_name = "pthread_create", function_type = !llvm.func<i32 (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr)>
-// CHECK:       "llvm.func"() <{sym_name = "pthread_join", function_type = !llvm.func<i32 (i64, !llvm.ptr)>
+// CHECK:       "llvm.func"() <{sym_name = "tessel_parallel_launch", function_type = !llvm.func<void (!llvm.ptr, !llvm.ptr, i64)>
 // CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel", function_type = !llvm.func<void (i64, i64, !llvm.ptr, !llvm.ptr)>
 // CHECK-SAME:    linkage = #llvm.linkage<"internal">
 // CHECK:       ^bb0(%begin: i64, %end: i64, %X: !llvm.ptr, %Y: !llvm.ptr):
@@ -80,17 +79,13 @@ loop.func @fma(%X: memref<16xf32>, %Y: memref<16xf32>, %Z: memref<16xf32>) {
 // CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel.threads"
 // CHECK:         %[[G:.*]] = "llvm.mlir.addressof"() <{global_name = @tessel_num_threads}>
 // CHECK-NEXT:    "llvm.load"(%[[G]]) {{.*}} -> i32
-// CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel.spawn"
-// CHECK:         "llvm.call"({{.*}}) <{callee = @pthread_create,
-// CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel.join"
-// CHECK:         "llvm.call"({{.*}}) <{callee = @pthread_join,
+// CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel.fill", function_type = !llvm.func<void (i64, i64, !llvm.ptr, !llvm.ptr)>
 // CHECK-LABEL: "llvm.func"() <{sym_name = "scale", function_type = !llvm.func<void (!llvm.ptr, !llvm.ptr)>
 // CHECK-SAME:    linkage = #llvm.linkage<"external">
 // CHECK:         %[[N:.*]] = "llvm.call"(%{{.*}}) <{callee = @scale.parallel.threads,
-// CHECK:         %[[THREAD:.*]] = "llvm.mlir.addressof"() <{global_name = @scale.parallel.thread}>
-// CHECK-NEXT:    %[[SPAWNED:.*]] = "llvm.call"(%[[THREAD]], %{{.*}}, %[[N]], {{.*}}) <{callee = @scale.parallel.spawn,
-// CHECK:         "llvm.call"({{.*}}) <{callee = @scale.parallel,
-// CHECK:         "llvm.call"(%[[SPAWNED]], %{{.*}}) <{callee = @scale.parallel.join,
+// CHECK-NEXT:    "llvm.call"(%{{.*}}, %[[N]], %[[CTX:.*]], %[[SLOTS:.*]]) <{callee = @scale.parallel.fill,
+// CHECK-NEXT:    %[[THREAD:.*]] = "llvm.mlir.addressof"() <{global_name = @scale.parallel.thread}>
+// CHECK-NEXT:    "llvm.call"(%[[THREAD]], %[[SLOTS]], %[[N]]) <{callee = @tessel_parallel_launch,
 // CHECK-NEXT:    "llvm.return"() : () -> ()
 loop.func @scale(%X: memref<64x8xf32>, %Y: memref<64x8xf32>) {
   loop.for %i = 0 to 64 parallel {

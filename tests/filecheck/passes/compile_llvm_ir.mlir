@@ -50,10 +50,10 @@ loop.func @fma(%X: memref<16xf32>, %Y: memref<16xf32>, %Z: memref<16xf32>) {
 
 // -----
 
-// A parallel loop launches threads with pthread_create and joins them with pthread_join.
+// A parallel loop hands its chunks to the process's thread pool.
+// CHECK:       declare void @tessel_parallel_launch(ptr, ptr, i64)
 // CHECK-LABEL: define void @scale(
-// CHECK:         call i32 @pthread_create(
-// CHECK:         call i32 @pthread_join(
+// CHECK:         call void @tessel_parallel_launch(ptr nonnull @scale.parallel.thread, ptr nonnull %{{.*}}, i64 %{{.*}})
 loop.func @scale(%X: memref<64x8xf32>, %Y: memref<64x8xf32>) {
   loop.for %i = 0 to 64 parallel {
     loop.for %j = 0 to 8 {

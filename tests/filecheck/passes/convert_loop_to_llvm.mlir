@@ -52,9 +52,8 @@ loop.func @vectors(%A: memref<4x16xf32>, %B: memref<4x16xf32>) {
 // -----
 
 // A parallel loop is outlined into an internal body over [begin, end) and started on threads:
-// the spawn helper calls pthread_create with the trampoline, the caller runs the first chunk.
-// CHECK:       "llvm.func"() <{sym_name = "pthread_create", function_type = !llvm.func<i32 (!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr)>
-// CHECK:       "llvm.func"() <{sym_name = "pthread_join", function_type = !llvm.func<i32 (i64, !llvm.ptr)>
+// the fill helper writes a slot per chunk and the thread pool runs the trampoline on each.
+// CHECK:       "llvm.func"() <{sym_name = "tessel_parallel_launch", function_type = !llvm.func<void (!llvm.ptr, !llvm.ptr, i64)>
 // CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel", function_type = !llvm.func<void (i64, i64, !llvm.ptr, !llvm.ptr)>
 // CHECK-SAME:    linkage = #llvm.linkage<"internal">
 // CHECK-SAME:    arg_attrs = [{}, {}, {llvm.noalias}, {llvm.noalias}]
@@ -65,17 +64,12 @@ loop.func @vectors(%A: memref<4x16xf32>, %B: memref<4x16xf32>) {
 // CHECK:         "llvm.call"({{.*}}) <{callee = @scale.parallel
 // CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel.threads"
 // CHECK:         "llvm.mlir.addressof"() <{global_name = @tessel_num_threads}>
-// CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel.spawn"
-// CHECK:         "llvm.call"({{.*}}) <{callee = @pthread_create
-// CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel.join"
-// CHECK:         "llvm.call"({{.*}}) <{callee = @pthread_join
+// CHECK-LABEL: "llvm.func"() <{sym_name = "scale.parallel.fill"
 // CHECK-LABEL: "llvm.func"() <{sym_name = "scale", function_type = !llvm.func<void (!llvm.ptr, !llvm.ptr)>
 // CHECK:         %[[T:.*]] = "llvm.call"(%{{.*}}) <{callee = @scale.parallel.threads
+// CHECK-NEXT:    "llvm.call"(%{{.*}}, %[[T]], %{{.*}}, %[[SLOTS:.*]]) <{callee = @scale.parallel.fill
 // CHECK-NEXT:    %[[ENTRY:.*]] = "llvm.mlir.addressof"() <{global_name = @scale.parallel.thread}>
-// CHECK-NEXT:    %[[M:.*]] = "llvm.call"(%[[ENTRY]], %{{.*}}, %[[T]], %{{.*}}, %{{.*}}) <{callee = @scale.parallel.spawn
-// CHECK:         "llvm.call"({{.*}}) <{callee = @scale.parallel,
-// CHECK:         "llvm.call"({{.*}}) <{callee = @scale.parallel,
-// CHECK:         "llvm.call"(%[[M]], %{{.*}}) <{callee = @scale.parallel.join
+// CHECK-NEXT:    "llvm.call"(%[[ENTRY]], %[[SLOTS]], %[[T]]) <{callee = @tessel_parallel_launch
 loop.func @scale(%A: memref<64x16xf32>, %B: memref<64x16xf32>) {
   loop.for %i = 0 to 64 parallel {
     loop.for %j = 0 to 16 {
