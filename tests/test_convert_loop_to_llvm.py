@@ -22,6 +22,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 import tessel
 from tessel import te
+from tessel.backends.llvm.thread_pool import ensure_thread_pool
 from tessel.dialects import loop
 from tessel.dialects.graph.dtypes import numpy_dtype
 from tessel.dialects.loop.interpreter import run_loop_function
@@ -44,6 +45,7 @@ class Jit:
         gcc_s = ctypes.util.find_library("gcc_s")
         if gcc_s is not None:
             llvm_binding.load_library_permanently(gcc_s)
+        ensure_thread_pool()  # parallel loops call tessel_parallel_launch
         target = llvm_binding.Target.from_default_triple()
         machine = target.create_target_machine(
             cpu=llvm_binding.get_host_cpu_name(), features=llvm_binding.get_host_cpu_features().flatten(), opt=3

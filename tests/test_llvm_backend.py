@@ -442,3 +442,33 @@ def test_parallel_loops_from_several_python_threads_share_one_thread_pool() -> N
         w.join()
     for out in results:
         np.testing.assert_allclose(out, a * 2.0 + 1.0)
+
+
+def test_parallel_loops_run_in_a_forked_child() -> None:
+    # The pool's workers do not survive fork(); the child starts its own instead of waiting for them.
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    A = te.placeholder((64, 64), name="A")
+    B = te.compute((64, 64), lambda i, j: A[i, j] + 1.0, name="B")
+    s = te.create_schedule(B.op)
+    s[B].parallel(B.op.axis[0])
+    mod = tessel.build(s, [A, B], cache=CompileCache())
+    mod.num_threads = 2
+    a = np.zeros((64, 64), np.float32)
+    out = np.zeros_like(a)
+    mod(a, out)  # the parent's workers exist now
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=_run_in_child, args=(mod,))
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+
+
+def _run_in_child(mod: Module) -> None:
+    a = np.ones((64, 64), np.float32)
+    out = np.zeros_like(a)
+    mod(a, out)
+    if not np.all(out == 2.0):
+        raise SystemExit(1)

@@ -7,7 +7,9 @@ kept for the life of the process: they spin briefly on the pool's generation cou
 (so the next parallel loop, typically the next kernel of a model, starts in about a microsecond) and
 then sleep on a condition variable. Starting threads per loop cost ~30 us, more than many kernels take.
 One launch at a time: a launch made while another runs (a second Python thread, a nested parallel
-loop) runs its chunks serially on its own thread, so the machine is never oversubscribed.
+loop) runs its chunks serially on its own thread, so the machine is never oversubscribed. A child
+process made by fork() finds no workers of its own (the launch compares getpid() with the pool's
+owner) and starts its own on first need.
 
 The pool is LLVM IR compiled once per process with llvmlite; `ensure_thread_pool()` registers its
 entry point with LLVM's symbol table so that JIT-compiled kernels (and cached objects) link against it.
@@ -53,7 +55,30 @@ declare i32 @pthread_cond_broadcast(ptr)
 declare i32 @pthread_create(ptr, ptr, ptr, ptr)
 declare i32 @pthread_detach(i64)
 declare i32 @sched_yield()
+declare i32 @getpid()
+declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)
 {relax_declaration}
+
+; The process the workers belong to. In a child made by fork() they do not exist: start over with none.
+@owner = internal global i32 0, align 4
+
+define internal void @adopt_after_fork() {{
+start:
+  %pid = call i32 @getpid()
+  %owner = load i32, ptr @owner, align 4
+  %same = icmp eq i32 %pid, %owner
+  br i1 %same, label %done, label %reset
+reset:
+  call void @llvm.memset.p0.i64(ptr @mutex, i8 0, i64 64, i1 false)
+  call void @llvm.memset.p0.i64(ptr @cond, i8 0, i64 64, i1 false)
+  store i64 0, ptr @workers, align 8
+  store i64 0, ptr @pending, align 8
+  store i32 0, ptr @busy, align 4
+  store i32 %pid, ptr @owner, align 4
+  br label %done
+done:
+  ret void
+}}
 
 define internal void @relax() {{
   {relax}
@@ -131,7 +156,10 @@ define void @{PARALLEL_LAUNCH_SYMBOL}(ptr %entry, ptr %slots, i64 %t) {{
 start:
   %handle = alloca i64, align 8
   %multi = icmp sgt i64 %t, 1
-  br i1 %multi, label %claim, label %serial
+  br i1 %multi, label %adopt, label %serial
+adopt:
+  call void @adopt_after_fork()
+  br label %claim
 claim:
   %pair = cmpxchg ptr @busy, i32 0, i32 1 acquire monotonic
   %claimed = extractvalue {{ i32, i1 }} %pair, 1
@@ -202,6 +230,10 @@ def ensure_thread_pool() -> int:
     """Compile the pool (once per process) and make `tessel_parallel_launch` resolvable; its address."""
     target = host_target()
     module = llvm.parse_assembly(pool_ir(target.triple))
+    missing = [f.name for f in module.functions if f.is_declaration and not f.name.startswith("llvm.")]
+    missing = [name for name in missing if not llvm.address_of_symbol(name)]
+    if missing:  # MCJIT would abort the process on them
+        raise RuntimeError(f"thread pool: this process does not define {', '.join(missing)}")
     module.verify()
     target.prepare(module)
     target.optimize(module)
