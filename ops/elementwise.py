@@ -3,7 +3,8 @@
 Result dtypes follow the graph ops' `evaluate`: math on integer tensors runs in the float type numpy's ufunc
 loop uses (float16 for 8-bit integers, float32 for int16, float64 otherwise) and truncates back; float16
 math runs in float32 and rounds, as numpy's half loops do. Bool tensors are only accepted by `cast` and as
-`where`'s condition.
+`where`'s condition. Float32 erf (and gelu) is a rational approximation (fast_erf, max error 4.5e-7) that
+vectorizes: libm's erff is a scalar call per element.
 """
 
 from __future__ import annotations
@@ -155,13 +156,79 @@ def sqrt(x: te.Tensor, name: str = "sqrt") -> te.Tensor:
     return _float_unary(name, x, te.sqrt, np.sqrt, "sqrt")
 
 
+_ERF_NUMERATOR = (
+    -2.72614225801306e-10,
+    2.77068142495902e-08,
+    -2.10102402082508e-06,
+    -5.69250639462346e-05,
+    -7.34990630326855e-04,
+    -2.95459980854025e-03,
+    -1.60960333262415e-02,
+)
+"""Odd numerator of fast_erf's rational approximation (TVM's, from Eigen): coefficients of x^13 .. x^1."""
+
+_ERF_DENOMINATOR = (
+    -1.45660718464996e-05,
+    -2.13374055278905e-04,
+    -1.68282697438203e-03,
+    -7.37332916720468e-03,
+    -1.42647390514189e-02,
+)
+"""Even denominator of fast_erf: coefficients of x^8 .. x^0."""
+
+
+def _polynomial(x: te.Expr, coefficients: Sequence[float]) -> te.Expr:
+    """Horner's evaluation of the polynomial with `coefficients` (highest power first) at `x`."""
+    value: te.Expr = te.const(coefficients[0], x.dtype)
+    for c in coefficients[1:]:
+        value = value * x + te.const(c, x.dtype)
+    return value
+
+
+def fast_erf(v: te.Expr) -> te.Expr:
+    """erf of a float32 expression as a rational function of x in [-4, 4] (erf is 1 to float32 beyond): no libm
+    call, so it vectorizes (libm's erff is a scalar call per lane, ~10 ns). Max error 4.5e-7 (vs 6e-8 rounding)."""
+    x = te.min(te.max(v, te.const(-4.0, v.dtype)), te.const(4.0, v.dtype))
+    square = x * x
+    return x * _polynomial(square, _ERF_NUMERATOR) / _polynomial(square, _ERF_DENOMINATOR)
+
+
+_EXP_UNDERFLOW = -87.0
+"""Below this exp(x) (< 1.7e-38) is taken as 0: 2**n of the reduced argument stays a normal float32."""
+
+_LN2_HI, _LN2_LO = 0.693359375, -2.12194440e-4
+"""ln 2 split in two (Cody-Waite): n * _LN2_HI is exact in float32 for |n| < 2**9."""
+
+
+def fast_exp_nonpositive(v: te.Expr) -> te.Expr:
+    """exp(v) of a float32 v <= 0 (softmax's x - max) without a libm call, so it vectorizes: v = n ln 2 + f with
+    |f| <= ln 2 / 2, exp(f) by its degree-7 Taylor polynomial (error < 6e-9), 2**n as a product of the powers
+    2**-64 .. 2**-1 picked by the bits of -n (exact). 0 below -87; NaN stays NaN. Max relative error 1e-7."""
+    dtype = v.dtype
+    x = te.max(v, te.const(_EXP_UNDERFLOW, dtype))
+    n = te.floor(x * te.const(1.0 / math.log(2.0), dtype) + te.const(0.5, dtype))
+    f = x - n * te.const(_LN2_HI, dtype) - n * te.const(_LN2_LO, dtype)
+    value = _polynomial(f, [1.0 / math.factorial(i) for i in range(7, -1, -1)])
+    m = -n
+    for bit in (64, 32, 16, 8, 4, 2, 1):
+        big = m >= te.const(float(bit), dtype)
+        value = te.if_then_else(big, value * te.const(2.0**-bit, dtype), value)
+        m = te.if_then_else(big, m - te.const(float(bit), dtype), m)
+    return te.if_then_else(v < te.const(_EXP_UNDERFLOW, dtype), te.const(0.0, dtype), value)
+
+
+def _erf_of(v: te.Expr) -> te.Expr:
+    """erf(v): the vectorizable rational approximation in float32, libm's erf in float64."""
+    return fast_erf(v) if v.dtype == "float32" else te.erf(v)
+
+
 def erf(x: te.Tensor, name: str = "erf") -> te.Tensor:
-    return _float_unary(name, x, te.erf, None, "erf")
+    return _float_unary(name, x, _erf_of, None, "erf")
 
 
 def gelu(x: te.Tensor, name: str = "gelu") -> te.Tensor:
     """x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2))), the exact form."""
-    return _float_unary(name, x, lambda v: 0.5 * v * (1.0 + te.erf(v * (1.0 / math.sqrt(2.0)))), None, "gelu")
+    return _float_unary(name, x, lambda v: 0.5 * v * (1.0 + _erf_of(v * (1.0 / math.sqrt(2.0)))), None, "gelu")
 
 
 def leaky_relu(x: te.Tensor, alpha: float = 0.01, name: str = "leaky_relu") -> te.Tensor:

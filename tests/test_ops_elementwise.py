@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -188,3 +191,32 @@ def test_bool_arithmetic_raises_ops_error_naming_the_op() -> None:
         run_graph_op(y.owner, [np.array([True, False]), np.array([True, True])])
     with pytest.raises(ops.OpsError, match="do not broadcast"):
         ops.add(te.placeholder((2, 3), name="a"), te.placeholder((4,), name="b"))
+
+
+def _compiled_unary(fn: Callable[[te.Expr], te.Expr], x: np.ndarray) -> np.ndarray:
+    placeholder = te.placeholder(x.shape, name="x")
+    y = te.compute(x.shape, lambda i: fn(placeholder[i]), name="y")
+    s = te.create_schedule([y.op])
+    s[y].vectorize(s[y].op.axis[0])
+    result = np.zeros_like(x)
+    tessel.build(s, [placeholder, y], name="kernel")(x, result)
+    return result
+
+
+def test_fast_erf_is_accurate_to_float32_over_the_whole_line() -> None:
+    # Dense over [-6, 6] plus tiny magnitudes (erf(x) ~ 2x/sqrt(pi)): within 5e-7 relative of the exact erf.
+    x = np.concatenate([np.linspace(-6, 6, 1 << 16), np.geomspace(1e-30, 1, 4096), -np.geomspace(1e-30, 1, 4096), [0.0]])
+    x = x.astype(np.float32)
+    want = np.vectorize(math.erf)(x.astype(np.float64))
+    got = _compiled_unary(ops.elementwise.fast_erf, x)
+    np.testing.assert_allclose(got, want, rtol=5e-7, atol=0)
+
+
+def test_fast_exp_of_nonpositive_values_is_accurate_and_underflows_to_zero() -> None:
+    x = -np.concatenate([np.linspace(0, 87, 1 << 16), np.geomspace(1e-30, 87, 4096)]).astype(np.float32)
+    got = _compiled_unary(ops.elementwise.fast_exp_nonpositive, x)
+    np.testing.assert_allclose(got, np.exp(x.astype(np.float64)), rtol=2e-7, atol=0)
+    special = np.array([-np.inf, -1000.0, -87.5, np.nan, 0.0], dtype=np.float32)
+    got = _compiled_unary(ops.elementwise.fast_exp_nonpositive, special)
+    np.testing.assert_array_equal(got[[0, 1, 2, 4]], [0.0, 0.0, 0.0, 1.0])
+    assert np.isnan(got[3])

@@ -155,6 +155,19 @@ def test_conv2d_widens_short_depthwise_rows_to_a_vector() -> None:
     check_conv2d((1, 4, 14, 14), (4, 1, 3, 3), {"padding": [1, 1, 1, 1], "groups": 4})
 
 
+def test_depthwise_conv2d_pads_and_phase_splits_each_channel_block_in_its_task() -> None:
+    # The padding (stride 1) or phase-split copy (stride 2, long rows) is computed inside the parallel loop over
+    # channel blocks, one block's channels at a time, not for the whole input at root.
+    for strides, copy in (((1, 1), "pad"), ((2, 2), "phases")):
+        x, w = te.placeholder((2, 40, 34, 66), name="x"), te.placeholder((40, 1, 3, 3), name="w")
+        out = ops.conv2d(x, w, strides=strides, padding=(1, 1, 1, 1), groups=40)
+        ir = tessel.print_ir(tessel.lower(schedule_group([out]), [x, w, out], name="k").module)
+        # 16 tasks (2 images x 8 blocks of 5 channels), each with a copy of its 5 channels.
+        assert "loop.for %b_f_outer_fused = 0 to 16 parallel" in ir
+        assert ir.index(f'loop.alloc "{copy}" in "global" : memref<1x5x') > ir.index("parallel")
+        check_conv2d((2, 40, 34, 66), (40, 1, 3, 3), {"strides": list(strides), "padding": [1, 1, 1, 1], "groups": 40})
+
+
 def test_conv2d_rejects_integers() -> None:
     g = GraphBuilder("f")
     y = g.conv2d(g.input("x", (1, 2, 4, 4), np.int32), g.input("w", (2, 2, 3, 3), np.int32))
