@@ -15,13 +15,11 @@ Peak: 265 GFLOP/s per core.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import time
 
 import numpy as np
+from timing import numpy_child_seconds
 
 import tessel
 from tessel import te
@@ -57,16 +55,8 @@ print(json.dumps(best))
 
 
 def numpy_time(repeat: int, threads: int | None, clean_env: bool) -> float:
-    env = dict(os.environ)
-    if clean_env:
-        env.pop("OPENBLAS_CORETYPE", None)
-        env.pop("OPENBLAS_L2_SIZE", None)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        env.pop(var, None)
-        if threads is not None:
-            env[var] = str(threads)
-    out = subprocess.run([sys.executable, "-c", NUMPY_CHILD, str(repeat)], env=env, capture_output=True, text=True, check=True)
-    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+    """Best seconds of the numpy reference in a fresh process (timing.numpy_child_seconds)."""
+    return numpy_child_seconds(NUMPY_CHILD, [str(repeat)], threads, clean_env)
 
 
 def onnxruntime_time(x: np.ndarray, w: np.ndarray, repeat: int, threads: int) -> tuple[float, np.ndarray] | None:

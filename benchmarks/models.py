@@ -16,26 +16,12 @@ import os
 import time
 
 import numpy as np
+from timing import best_seconds
 
 import tessel
 from tessel.tests import onnx_models
 
 MODELS = ("resnet50", "mobilenet_v2", "bert_layer")
-
-
-def best_seconds(run, repeat: int) -> float:
-    """Best seconds per call of `run()`: `number` calls per repeat so a repeat lasts ~0.2 s."""
-    run()
-    start = time.perf_counter()
-    run()
-    number = max(1, int(0.2 / max(time.perf_counter() - start, 1e-6)))
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            run()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def ort_session(model, threads: int):
