@@ -31,6 +31,7 @@ from tessel.passes.llvm_lowering.emitter import (
     ceil_div,
     floor_div,
     lanes,
+    rewrite_by_table,
     scalar_type,
     splat_attr,
     suffix,
@@ -45,11 +46,7 @@ class ConvertArithToLLVM(RewritePattern):
     """Each arith op becomes llvm ops (or an llvm intrinsic call)."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        handler = _HANDLERS.get(type(op))
-        if handler is None:
-            return
-        rewrite = OpRewrite(op, rewriter)
-        rewrite.replace(handler(rewrite))
+        rewrite_by_table(_HANDLERS, op, rewriter)
 
 
 def _constant(rw: OpRewrite) -> SSAValue:

@@ -7,7 +7,7 @@ reconcile-unrealized-casts removes once both sides are converted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import (
@@ -339,3 +339,13 @@ class OpRewrite:
             args = [self.emit.extract_element(v, k) if lanes(v.type) is not None else v for v in operands]
             results.append(build(args))
         return self.emit.build_vector(results)
+
+
+def rewrite_by_table(
+    handlers: Mapping[type[Operation], Callable[[OpRewrite], SSAValue]], op: Operation, rewriter: PatternRewriter
+) -> None:
+    """Replace `op` by the value its type's handler emits (ops without a handler stay)."""
+    handler = handlers.get(type(op))
+    if handler is not None:
+        rewrite = OpRewrite(op, rewriter)
+        rewrite.replace(handler(rewrite))

@@ -18,18 +18,14 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
 from xdsl.utils.exceptions import PassFailedException
 
-from tessel.passes.llvm_lowering.emitter import Emitter, OpRewrite, is_float, lanes, llvm_type, suffix
+from tessel.passes.llvm_lowering.emitter import Emitter, OpRewrite, is_float, lanes, llvm_type, rewrite_by_table, suffix
 
 
 class ConvertVectorToLLVM(RewritePattern):
     """Each elementwise/shuffling vector op becomes llvm ops."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        handler = _HANDLERS.get(type(op))
-        if handler is None:
-            return
-        rewrite = OpRewrite(op, rewriter)
-        rewrite.replace(handler(rewrite))
+        rewrite_by_table(_HANDLERS, op, rewriter)
 
 
 def _broadcast(rw: OpRewrite) -> SSAValue:
