@@ -517,6 +517,24 @@ def _schedule_flat_conv2d(s: te.Schedule, conv: te.Tensor) -> None:
             _schedule_padding(s, source)
 
 
+def _block_result(
+    stage: te.Stage, axes: Sequence[te.IterVar], row_block: int, column_block: int, work: int, columns_outside: bool
+) -> tuple[te.IterVar, te.IterVar]:
+    """Tile the last two axes of a product's result (or split its one axis) into row_block x column_block
+    blocks, outer block loops parallel when the work pays for threads; the attach point of the register
+    block and the inner column axis. `columns_outside`: column blocks loop outside row blocks."""
+    if len(axes) < 2:
+        jo, ji = stage.split(axes[0], factor=column_block)
+        if work >= PARALLEL_MIN_ELEMENTS:
+            stage.parallel(jo)
+        return jo, ji
+    io, jo, ii, ji = stage.tile(axes[-2], axes[-1], row_block, column_block)
+    outer = [jo, io] if columns_outside else [io, jo]
+    if columns_outside:
+        stage.reorder(*axes[:-2], jo, io, ii, ji)
+    return _parallel_outer(stage, [*axes[:-2], *outer], work), ji
+
+
 def _schedule_padding(s: te.Schedule, padded: te.Tensor) -> None:
     """The padding stage at root: one parallel task per (batch, channel) plane."""
     stage = s[padded]
@@ -535,15 +553,7 @@ def schedule_matmul(s: te.Schedule, anchor: te.Tensor, output: te.Tensor) -> Non
     column_block = _column_block(output.shape[-1], 3 * VECTOR_LANES)
     vectors = math.ceil(column_block / VECTOR_LANES)
     row_block = divisor_at_most(output.shape[-2], min(8, MATMUL_ACCUMULATOR_REGISTERS // vectors)) if len(axes) >= 2 else 1
-    if len(axes) >= 2:
-        io, jo, ii, ji = stage.tile(axes[-2], axes[-1], row_block, column_block)
-        stage.reorder(*axes[:-2], jo, io, ii, ji)
-        attach = _parallel_outer(stage, [*axes[:-2], jo, io], work)
-    else:
-        jo, ji = stage.split(axes[0], factor=column_block)
-        if work >= PARALLEL_MIN_ELEMENTS:
-            stage.parallel(jo)
-        attach = jo
+    attach, ji = _block_result(stage, axes, row_block, column_block, work, columns_outside=True)
     stage.vectorize(ji)
     acc = s[accumulator]
     acc.compute_at(stage, attach)
@@ -567,14 +577,7 @@ def schedule_dense(s: te.Schedule, anchor: te.Tensor, output: te.Tensor) -> None
     rows = output.shape[-2] if len(axes) >= 2 else 1
     row_block = divisor_at_most(rows, 4)
     column_block = divisor_at_most(output.shape[-1], max(1, 16 // row_block))
-    if len(axes) >= 2:
-        io, jo, ii, ji = stage.tile(axes[-2], axes[-1], row_block, column_block)
-        attach = _parallel_outer(stage, [*axes[:-2], io, jo], work)
-    else:
-        jo, ji = stage.split(axes[0], factor=column_block)
-        if work >= PARALLEL_MIN_ELEMENTS:
-            stage.parallel(jo)
-        attach = jo
+    attach, ji = _block_result(stage, axes, row_block, column_block, work, columns_outside=False)
     part = s[partial]
     part.compute_at(stage, attach)
     spatial = list(part.op.axis)

@@ -6,7 +6,6 @@ which names the op at fault (the tools turn it into a located `file:line:col: er
 
 from __future__ import annotations
 
-import llvmlite.binding as llvm_binding
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
@@ -107,20 +106,15 @@ def emit(module: ModuleOp, fmt: str) -> str:
     """The optimized LLVM IR ("llvm-ir") or host assembly ("asm") of `module` (te, loop or llvm dialect),
     as `tessel.build` compiles it (host target, O3). Lowers `module` in place."""
     from tessel.backends.llvm import host_target
-    from tessel.backends.llvm.jit import llvm_ir_text
+    from tessel.backends.llvm.jit import JITError, optimized_module
     from tessel.passes.llvm_lowering import to_llvmlite
 
     if fmt not in ("llvm-ir", "asm"):
         raise ValueError(f"emit: unknown format '{fmt}'; expected llvm-ir or asm")
     lower_to_llvm_dialect(module)
     host = host_target()
-    text = llvm_ir_text(to_llvmlite(module, host.triple))
     try:
-        parsed = llvm_binding.parse_assembly(text)
-        parsed.verify()
-    except RuntimeError as err:
+        optimized = str(optimized_module(to_llvmlite(module, host.triple), host))
+    except JITError as err:
         raise EmitError(f"the module does not translate to valid LLVM IR: {err}") from err
-    host.prepare(parsed)
-    host.optimize(parsed)
-    optimized = str(parsed)
     return optimized if fmt == "llvm-ir" else host.emit_assembly(optimized)

@@ -101,18 +101,23 @@ def default_num_threads() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def compile_ir(source: str | ir.Module, target: HostTarget | None = None) -> CompiledModule:
-    """Optimize LLVM IR (text or an llvmlite module) for `target` (the host at O3) and JIT-compile it."""
-    target = target or host_target()
-    text = llvm_ir_text(source)
+def optimized_module(source: str | ir.Module, target: HostTarget) -> llvm.ModuleRef:
+    """`source` parsed, verified (JITError if invalid), given `target`'s triple and optimized for it."""
     try:
-        module = llvm.parse_assembly(text)
+        module = llvm.parse_assembly(llvm_ir_text(source))
         module.verify()
     except RuntimeError as err:
         raise JITError(f"llvm jit: invalid LLVM IR: {err}") from err
     target.prepare(module)
     _keep_num_threads_writable(module)
     target.optimize(module)
+    return module
+
+
+def compile_ir(source: str | ir.Module, target: HostTarget | None = None) -> CompiledModule:
+    """Optimize LLVM IR (text or an llvmlite module) for `target` (the host at O3) and JIT-compile it."""
+    target = target or host_target()
+    module = optimized_module(source, target)
     optimized_ir = str(module)
     external = _external_symbols(module)
     _check_resolvable(external)
